@@ -1,0 +1,1 @@
+"""Channel adapters: each turns platform updates into tutor events and renders tutor replies."""

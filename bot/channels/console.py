@@ -1,0 +1,83 @@
+"""`hocvuso chat`: the tutor in a terminal, one input line per message; choices print as numbered
+lines. Works with piped stdin (scriptable); quits on end of input or /thoat."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.app import build_tutor
+from bot.config import Settings
+from bot.tutor.engine import Tutor, utcnow
+from bot.tutor.events import Actor, Start, parse_text
+from bot.tutor.replies import Delivery, Reply
+
+QUIT = {"/thoat", "/thoát", "/quit", "/exit"}
+
+
+def render(reply: Reply) -> str:
+    """Text form of a reply, shared by the console and the Zalo channel (no buttons there)."""
+    lines = [reply.text]
+    if reply.image:
+        lines.append(f"[Hình minh họa: {reply.image}]")
+    if reply.image_bytes is not None:
+        lines.append("[Hình: mã QR]")
+    if reply.audio:
+        lines.append(f"[Âm thanh: {reply.audio}]")
+    if reply.document is not None:
+        lines.append(f"[Tệp: {reply.document.filename}]")
+    for number, button in enumerate(reply.buttons, start=1):
+        lines.append(f"  {number}. {button.label}")
+    return "\n".join(lines)
+
+
+class Console:
+    def __init__(self, tutor: Tutor, user: str, out: TextIO):
+        self.tutor = tutor
+        self.actor = Actor("console", user, user)
+        self.out = out
+
+    async def send(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            if delivery.external_id == self.actor.external_id:
+                print(render(delivery.reply), end="\n\n", file=self.out, flush=True)
+        sent = [d.outbox_id for d in deliveries if d.outbox_id]
+        if sent:
+            async with self.tutor.db.transaction() as repo:
+                await repo.mark_sent(sent, utcnow())
+
+    async def run(self, lines: TextIO) -> None:
+        loop = asyncio.get_running_loop()
+        await self.send(await self.tutor.handle(self.actor, Start()))
+        while True:
+            line = await loop.run_in_executor(None, lines.readline)
+            if not line:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if text.lower() in QUIT:
+                break
+            print(f"> {text}" if not lines.isatty() else "", end="\n" if not lines.isatty() else "", file=self.out)
+            await self.send(await self.tutor.handle(self.actor, parse_text(text)))
+
+
+async def _chat(settings: Settings, user: str) -> int:
+    tutor = await build_tutor(settings)
+    try:
+        await Console(tutor, user, sys.stdout).run(sys.stdin)
+    finally:
+        await tutor.db.close()
+    return 0
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    user = " ".join(args.user.split())[:60] or "local"
+    return asyncio.run(_chat(settings, user))

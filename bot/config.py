@@ -1,0 +1,173 @@
+"""Typed settings: defaults, then config.yaml, then environment overrides.
+
+Secrets (bot tokens) come only from the config file or the environment. A bad value is reported as
+one line naming the key (`ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased as one line for the operator."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WebhookSettings(_Section):
+    url: str | None = None  # public HTTPS URL the platform posts to
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    path: str = ""  # URL path; defaults to the channel name
+    secret_token: str | None = None
+
+
+class TelegramSettings(_Section):
+    enabled: bool = True
+    token: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    base_url: str = "https://api.telegram.org/bot"
+    webhook: WebhookSettings = WebhookSettings()
+    poll_timeout: int = Field(default=10, ge=0, le=50)
+
+
+class ZaloSettings(_Section):
+    enabled: bool = False
+    token: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    base_url: str = "https://bot-api.zaloplatforms.com"
+    media_base_url: str | None = None  # public URL that serves the lessons folder's media
+    webhook: WebhookSettings = WebhookSettings(port=8444)
+    poll_timeout: int = Field(default=30, ge=1, le=60)
+
+
+class HelpSettings(_Section):
+    escalate_after_minutes: int = Field(default=120, ge=1)
+
+
+class ReminderSettings(_Section):
+    idle_days: int = Field(default=2, ge=1)
+    start_hour: int = Field(default=8, ge=0, le=23)  # local time, inclusive
+    end_hour: int = Field(default=20, ge=1, le=24)  # local time, exclusive
+    max_unanswered: int = Field(default=3, ge=1)
+    recheck_days: list[int] = [3, 7, 30]
+
+
+class Targets(_Section):
+    classes: int | None = None
+    learners: int | None = None
+    completions: int | None = None
+    volunteers: int | None = None
+
+
+class CampaignSettings(_Section):
+    name: str = "Bình dân học vụ số"
+    start: date | None = None
+    end: date | None = None
+    targets: Targets = Targets()
+    unit_targets: dict[str, Targets] = {}  # unit id -> targets for that unit
+
+
+class Settings(_Section):
+    database_url: str = "sqlite+aiosqlite:///hocvuso.db"
+    lessons_dir: Path = REPO_LESSONS
+    address: str = "Bác"  # how the bot addresses learners: "Bác", "Cô", "Chú"...
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    organizers: list[str] = []  # "telegram:123", "zalo:abc"
+    telegram: TelegramSettings = TelegramSettings()
+    zalo: ZaloSettings = ZaloSettings()
+    help: HelpSettings = HelpSettings()
+    reminders: ReminderSettings = ReminderSettings()
+    campaign: CampaignSettings = CampaignSettings()
+
+    @field_validator("organizers")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        for item in value:
+            channel, _, ext = item.partition(":")
+            if channel not in ("telegram", "zalo", "console") or not ext:
+                raise ValueError(f"'{item}' must look like 'telegram:123' or 'zalo:abc'")
+        return value
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        value = value.strip()
+        if not value or len(value) > 10:
+            raise ValueError("must be a short form of address such as 'Bác'")
+        return value[0].upper() + value[1:]
+
+
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "HOCVUSO_DATABASE_URL": ("database_url",),
+    "HOCVUSO_LESSONS_DIR": ("lessons_dir",),
+    "HOCVUSO_TELEGRAM_TOKEN": ("telegram", "token"),
+    "HOCVUSO_ZALO_TOKEN": ("zalo", "token"),
+}
+
+
+def _set(data: dict[str, Any], path: tuple[str, ...], value: str) -> None:
+    for key in path[:-1]:
+        node = data.get(key)
+        if not isinstance(node, dict):
+            node = {}
+            data[key] = node
+        data = node
+    data[path[-1]] = value
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read settings; `path=None` means no file (all defaults). Raises ConfigError with one line."""
+    env = dict(os.environ) if env is None else env
+    source = "config"
+    data: dict[str, Any] = {}
+    lessons_from_file = False
+    if path is not None:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: cannot read ({exc.__class__.__name__})") from None
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "not valid YAML"
+            raise ConfigError(f"{source}{where}: {problem}") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{source}: the top level must be a mapping of keys")
+        data = loaded
+    lessons_from_file = "lessons_dir" in data and not env.get("HOCVUSO_LESSONS_DIR")
+    for var, key_path in ENV_OVERRIDES.items():
+        if env.get(var):
+            _set(data, key_path, env[var])
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise ConfigError(f"{source}: {key}: {message}") from None
+    if lessons_from_file and not Path(settings.lessons_dir).is_absolute():
+        # A relative lessons_dir in a config file is relative to that file, not to the shell's cwd.
+        settings.lessons_dir = (Path(path).resolve().parent / settings.lessons_dir).resolve()
+    return settings

@@ -1,0 +1,124 @@
+"""Engine, transactions and migrations. SQLite (embedded default) and PostgreSQL share one schema."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.store.repository import Repository
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message is one line for the operator."""
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling defers it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a committed transaction survives a killed process (only power loss can
+        # drop the last commits), at a fraction of FULL's fsync cost.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # Writers take the write lock up front so two transactions never deadlock upgrading a
+        # read lock; readers start a plain (deferred) transaction and see a WAL snapshot.
+        if connection.get_execution_options().get("hocvuso_readonly"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        try:
+            self.engine = create_async_engine(url, **kwargs)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise DatabaseError(f"database_url is not usable: {exc.__class__.__name__}: {exc}") from None
+        if self.is_sqlite:
+            _sqlite_setup(self.engine)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._readonly = async_sessionmaker(
+            self.engine.execution_options(hocvuso_readonly=True), expire_on_commit=False, autoflush=False
+        )
+        # One SQLite file has one writer at a time; queueing writers here keeps them off the busy
+        # handler (which would block aiosqlite's thread) and keeps arrival order.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repository]:
+        """One unit of work: commits on success, rolls back on any exception."""
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock, self._sessions() as session, session.begin():
+            yield Repository(session)
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[Repository]:
+        async with self._readonly() as session, session.begin():
+            yield Repository(session)
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (safe to call from several processes)."""
+        try:
+            async with self.engine.begin() as connection:
+                if not self.is_sqlite:
+                    # Two workers starting together must not both create the tables.
+                    await connection.execute(text("SELECT pg_advisory_xact_lock(7242001)"))
+                await connection.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseError(f"cannot open the database: {_reason(exc)}") from None
+
+    async def schema_status(self) -> tuple[str | None, str]:
+        """(current revision, newest revision)."""
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+        async with self.engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+        return current, head
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    origin = getattr(exc, "orig", None) or exc
+    return f"{origin.__class__.__name__}: {str(origin).splitlines()[0] if str(origin) else ''}"

@@ -1,0 +1,82 @@
+"""What the tutor hands back: platform-neutral messages that each adapter renders its own way."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # opaque callback data (≤ 64 bytes): "<screen version>.<index>"
+    nav: bool = False  # navigation (repeat/back/help/menu): adapters may draw these smaller
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None  # path relative to the lessons folder, or a generated file's name
+    image_bytes: bytes | None = None  # generated picture (QR code)
+    audio: str | None = None
+    document: Document | None = None
+    toast: bool = False  # a short notice; Telegram shows it as the button's popup when it can
+    sender: str | None = None  # "volunteer" when it carries a volunteer's words
+
+    def to_payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            data["buttons"] = [[b.label, b.data, int(b.nav)] for b in self.buttons]
+        for key in ("image", "audio", "sender"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.toast:
+            data["toast"] = True
+        if self.image_bytes is not None:
+            data["image_bytes"] = base64.b64encode(self.image_bytes).decode("ascii")
+        if self.document is not None:
+            data["document"] = {
+                "filename": self.document.filename,
+                "mime": self.document.mime,
+                "content": base64.b64encode(self.document.content).decode("ascii"),
+            }
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Reply:
+        document = data.get("document")
+        image_bytes = data.get("image_bytes")
+        return cls(
+            text=data.get("text", ""),
+            buttons=tuple(Button(label, cb, bool(nav)) for label, cb, nav in data.get("buttons", [])),
+            image=data.get("image"),
+            audio=data.get("audio"),
+            sender=data.get("sender"),
+            toast=bool(data.get("toast")),
+            image_bytes=base64.b64decode(image_bytes) if image_bytes else None,
+            document=Document(document["filename"], base64.b64decode(document["content"]), document["mime"])
+            if document
+            else None,
+        )
+
+
+@dataclass
+class Delivery:
+    """A reply bound for one user, already written to the outbox (id) before it is sent."""
+
+    outbox_id: int
+    user_id: int
+    channel: str
+    external_id: str
+    reply: Reply
+    # Set when this reply answers a pressed button (Telegram answers the callback with it).
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,51 @@
+"""`quiz`: a question with 2–4 options. Every option explains itself; a wrong first answer gets a
+second try, a wrong second answer shows the right one and moves on."""
+
+from __future__ import annotations
+
+from bot.lessons import Lesson, Step
+from bot.store.models import Progress
+from bot.tutor.steps.base import Outcome, StepView
+from bot.tutor.turn import Turn
+
+TRIES = 2
+
+
+def render(turn: Turn, lesson: Lesson, step: Step, progress: Progress) -> StepView:
+    assert step.quiz is not None
+    options = [(option.text, f"opt:{i + 1}", False) for i, option in enumerate(step.quiz.options)]
+    return StepView(f"❓ {step.quiz.ask}", options)
+
+
+async def answer(turn: Turn, lesson: Lesson, step: Step, progress: Progress, action: str) -> Outcome:
+    quiz = step.quiz
+    assert quiz is not None
+    name, _, arg = action.partition(":")
+    if name != "opt" or not arg.isdigit() or not 1 <= int(arg) <= len(quiz.options):
+        return Outcome.UNKNOWN
+    chosen = quiz.options[int(arg) - 1]
+    attempt = progress.attempts + 1
+    turn.repo.add_event(
+        turn.user.id,
+        lesson.id,
+        step.id,
+        "answer",
+        turn.now,
+        answer=arg,
+        correct=chosen.correct,
+        attempt=attempt,
+    )
+    if chosen.correct:
+        turn.say(turn.w("quiz_right", explain=chosen.explain))
+        progress.attempts = 0
+        return Outcome.ADVANCE
+    if attempt < TRIES:
+        progress.attempts = attempt
+        turn.say(turn.w("quiz_wrong_retry", explain=chosen.explain))
+        return Outcome.STAY
+    right = quiz.options[quiz.correct_index]
+    turn.say(
+        turn.w("quiz_wrong_final", explain=chosen.explain, answer=right.text, correct_explain=right.explain)
+    )
+    progress.attempts = 0
+    return Outcome.ADVANCE

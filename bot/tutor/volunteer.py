@@ -1,0 +1,7 @@
+"""Volunteer routes."""
+
+from __future__ import annotations
+
+from bot.tutor.router import Router
+
+router = Router()
