@@ -10,18 +10,22 @@ from collections.abc import Callable, Sequence
 from bot.config import ConfigError, Settings, load_settings
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(default: object) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
-        "--config", metavar="PATH", help="config file (YAML); default: none, built-in defaults"
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (YAML); default: none, built-in defaults",
     )
     return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    # `--config` works before or after the sub-command; the sub-command's copy must not reset it.
+    common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
-        prog="hocvuso", description="Học vụ số — digital-skills tutor bot.", parents=[common]
+        prog="hocvuso", description="Học vụ số — digital-skills tutor bot.", parents=[_common(None)]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

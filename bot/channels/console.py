@@ -60,7 +60,11 @@ class Console:
                 continue
             if text.lower() in QUIT:
                 break
-            print(f"> {text}" if not lines.isatty() else "", end="\n" if not lines.isatty() else "", file=self.out)
+            print(
+                f"> {text}" if not lines.isatty() else "",
+                end="\n" if not lines.isatty() else "",
+                file=self.out,
+            )
             await self.send(await self.tutor.handle(self.actor, parse_text(text)))
 
 

@@ -80,14 +80,29 @@ def _line_for(loc: tuple[Any, ...], lines: _Lines) -> int:
     return lines.get(path, 1)
 
 
+def _where(loc: list[Any]) -> str:
+    """('steps', 2, 'quiz', 'options', 0) → 'step 3 › quiz › option 1' (people count from 1)."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if (
+            isinstance(part, int)
+            and i > 0
+            and parts
+            and loc[i - 1] in ("steps", "options", "requires", "tracks")
+        ):
+            parts[-1] = f"{str(loc[i - 1]).rstrip('s')} {part + 1}"
+        else:
+            parts.append(str(part))
+    return " › ".join(parts)
+
+
 def _describe(error: dict[str, Any]) -> str:
-    loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
-    where = ".".join(loc)
+    loc = [part for part in error["loc"] if not str(part).startswith("function-")]
     kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}'" + (f" in {'.'.join(loc[:-1])}" if len(loc) > 1 else "")
-    if kind == "missing":
-        return f"missing key '{loc[-1]}'" + (f" in {'.'.join(loc[:-1])}" if len(loc) > 1 else "")
+    if kind in ("extra_forbidden", "missing"):
+        what = "unknown key" if kind == "extra_forbidden" else "missing key"
+        inside = f" in {_where(loc[:-1])}" if len(loc) > 1 else ""
+        return f"{what} '{loc[-1]}'{inside}"
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
@@ -97,6 +112,7 @@ def _describe(error: dict[str, Any]) -> str:
         message = f"text is too long ({actual} characters, at most {limit})"
     elif kind == "string_pattern_mismatch":
         message = "must use only a-z, 0-9 and '-' (at most 40 characters)"
+    where = _where(loc)
     return f"{where}: {message}" if where else message
 
 
@@ -157,9 +173,10 @@ def _validate(model: type, data: Any, lines: _Lines, name: str, path: tuple[Any,
 
 
 def _display(path: Path) -> str:
+    """Paths under the working folder are shown relative to it (short, clickable in editors)."""
     try:
-        return os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
         return str(path)
 
 

@@ -87,8 +87,9 @@ def match_choice(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
         if typed == key:
             return index
     for index, (_, action) in enumerate(choices):
-        base = action.split(":", 1)[0]
-        if typed in ALIASES.get(base, ()):
+        name, _, arg = action.partition(":")
+        # "erase:yes" takes the words for "yes"; "done" its own.
+        if typed in ALIASES.get(name, ()) or typed in ALIASES.get(arg, ()):
             return index
     if len(typed) >= 3:
         # "tiep" → "Tiếp tục"; "khong dua" → "Không đưa mã…": accept a unique prefix only.

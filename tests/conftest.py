@@ -1,0 +1,96 @@
+"""Shared fixtures: a database per test on SQLite and (where marked) a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.lessons import load_catalog
+from bot.store import Database
+from bot.tutor.engine import Tutor
+from tests.support.pg import PostgresServer, find_bindir
+
+TESTS = Path(__file__).resolve().parent
+LESSONS = TESTS / "data" / "lessons"
+REPO_LESSONS = TESTS.parent / "lessons"
+
+# HOCVUSO_TEST_PG: "1" requires PostgreSQL (CI), "0" skips it, unset runs it when installed.
+PG_MODE = os.environ.get("HOCVUSO_TEST_PG", "auto")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    if PG_MODE == "0":
+        pytest.skip("PostgreSQL tests disabled (HOCVUSO_TEST_PG=0)")
+    bindir = find_bindir()
+    if bindir is None:
+        if PG_MODE == "1":
+            pytest.fail("PostgreSQL server binaries not found (install Debian's postgresql)")
+        pytest.skip("PostgreSQL server binaries not installed")
+    server = PostgresServer(bindir)
+    server.start()
+    # One migrated template; each test copies it (CREATE DATABASE … TEMPLATE is fast).
+    server.psql("CREATE DATABASE hocvuso_template")
+    db = Database(server.url("hocvuso_template"))
+    asyncio.run(_migrate_and_close(db))
+    yield server
+    server.stop()
+
+
+async def _migrate_and_close(db: Database) -> None:
+    await db.migrate()
+    await db.close()
+
+
+def fresh_pg_url(server: PostgresServer) -> str:
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    server.psql(f"CREATE DATABASE {name} TEMPLATE hocvuso_template")
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    return fresh_pg_url(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+def make_settings(db_url: str, lessons: Path = LESSONS, **extra: object) -> Settings:
+    return Settings.model_validate({"database_url": db_url, "lessons_dir": str(lessons), **extra})
+
+
+async def make_tutor(db_url: str, lessons: Path = LESSONS, **extra: object) -> Tutor:
+    settings = make_settings(db_url, lessons, **extra)
+    db = Database(settings.database_url)
+    await db.migrate()
+    result = load_catalog(settings.lessons_dir)
+    assert not result.problems, result.problems
+    return Tutor(db, result.catalog, settings)
+
+
+@pytest.fixture
+async def tutor(db_url: str) -> AsyncIterator[Tutor]:
+    """The tutor over the small test lessons, on each backend."""
+    t = await make_tutor(db_url)
+    yield t
+    await t.db.close()
+
+
+@pytest.fixture
+async def sqlite_tutor(sqlite_url: str) -> AsyncIterator[Tutor]:
+    t = await make_tutor(sqlite_url)
+    yield t
+    await t.db.close()

@@ -1,0 +1,72 @@
+"""Transcript testing (the Zulip `verify_dialog` / goflow habit): events in, rendered replies out.
+
+A transcript is plain text. `> text` is what the learner types; `> [sticker]` sends media;
+`> [press N]` presses button N of the newest message that had buttons; `> [callback DATA]` sends raw
+callback data. The lines after an input are the bot's replies, rendered as in the console (numbered
+choices), replies separated by a blank line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.channels.console import render
+from bot.tutor.engine import Tutor
+from bot.tutor.events import Actor, Choice, Event, Media, parse_text
+from bot.tutor.replies import Delivery, Reply
+
+
+@dataclass
+class Chat:
+    """A scripted learner talking to the tutor."""
+
+    tutor: Tutor
+    actor: Actor = field(default_factory=lambda: Actor("console", "learner-1", "Bà Lan"))
+    last_buttons: list = field(default_factory=list)
+    update_counter: int = 0
+
+    async def send(self, event: Event, update_id: int | None = None) -> list[Reply]:
+        deliveries: list[Delivery] = await self.tutor.handle(self.actor, event, update_id)
+        mine = [d.reply for d in deliveries if d.external_id == self.actor.external_id]
+        for reply in mine:
+            if reply.buttons:
+                self.last_buttons = list(reply.buttons)
+        return mine
+
+    async def say(self, line: str) -> list[Reply]:
+        if line.startswith("[press ") and line.endswith("]"):
+            number = int(line[len("[press ") : -1])
+            return await self.send(Choice(self.last_buttons[number - 1].data))
+        if line.startswith("[callback ") and line.endswith("]"):
+            return await self.send(Choice(line[len("[callback ") : -1]))
+        if line.startswith("[") and line.endswith("]") and " " not in line:
+            return await self.send(Media(line[1:-1]))
+        return await self.send(parse_text(line))
+
+    async def text(self, line: str) -> str:
+        return "\n\n".join(render(r) for r in await self.say(line))
+
+
+def parse_transcript(text: str) -> list[tuple[str, str]]:
+    steps: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("> "):
+            steps.append((line[2:], []))
+        elif line.startswith("#") and not steps:
+            continue
+        elif steps:
+            steps[-1][1].append(line)
+    return [(said, "\n".join(lines).strip("\n")) for said, lines in steps]
+
+
+async def run_transcript(chat: Chat, text: str) -> str:
+    """Play the inputs of a transcript and return the transcript the bot actually produced."""
+    out: list[str] = []
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    if header:
+        out.extend(header)
+    for said, _expected in parse_transcript(text):
+        out.append(f"> {said}")
+        out.append(await chat.text(said))
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"

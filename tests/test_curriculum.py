@@ -1,0 +1,46 @@
+"""The shipped curriculum meets the content rules of the lesson style guide."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.lessons import load_catalog
+from bot.lessons.model import MAX_MESSAGE
+from tests.conftest import REPO_LESSONS
+
+MIN_PER_TRACK = {"dien-thoai": 5, "zalo": 3, "vneid": 5, "dich-vu-cong": 4, "an-toan": 4, "thanh-toan": 3}
+
+
+def test_curriculum_is_valid_and_complete() -> None:
+    result = load_catalog(REPO_LESSONS)
+    assert result.problems == []
+    catalog = result.catalog
+    assert len(catalog) >= 24
+    per_track = Counter(lesson.track for lesson in catalog.lessons)
+    for track, minimum in MIN_PER_TRACK.items():
+        assert per_track[track] >= minimum, track
+
+
+def test_each_lesson_follows_the_style_rules() -> None:
+    catalog = load_catalog(REPO_LESSONS).catalog
+    for lesson in catalog.lessons:
+        kinds = Counter(step.kind for step in lesson.steps)
+        assert 5 <= len(lesson.steps) <= 12, lesson.id
+        assert kinds["quiz"] >= 1 and kinds["practice"] >= 1, lesson.id
+        for step in lesson.steps:
+            assert len(step.text) <= MAX_MESSAGE
+            if step.quiz:
+                for option in step.quiz.options:
+                    # The bot says "Đúng rồi!"/"Chưa đúng." itself; an explanation only says why.
+                    assert not option.explain.lower().startswith(("đúng", "sai", "chưa đúng")), (
+                        lesson.id,
+                        step.id,
+                    )
+        assert "Bác" in " ".join(step.text for step in lesson.steps), lesson.id
+
+
+def test_safety_lessons_end_with_a_rule_to_remember() -> None:
+    catalog = load_catalog(REPO_LESSONS).catalog
+    for lesson in catalog.in_track("an-toan"):
+        last = lesson.steps[-1]
+        assert last.kind == "say", lesson.id

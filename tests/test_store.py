@@ -1,0 +1,102 @@
+"""Durable progress on both backends: what a learner did survives a restart, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from bot.store.models import Outbox, Progress, StepEvent
+from bot.tutor.events import Actor, Choice, Start, Text
+from tests.conftest import make_tutor
+from tests.support.dialog import Chat
+
+
+async def test_migrations_are_current(tutor) -> None:
+    current, head = await tutor.db.schema_status()
+    assert current == head and head
+
+
+async def test_progress_survives_a_new_process(db_url: str) -> None:
+    first = await make_tutor(db_url)
+    chat = Chat(first)
+    await chat.say("/start l-thu-nghiem")
+    await chat.say("1")  # step 2 (quiz) is now shown
+    await first.db.close()
+
+    second = await make_tutor(db_url)
+    replies = await Chat(second).say("/hoc")
+    assert replies[-1].text.startswith("Bước 2/4\n❓ Có nên đưa mã OTP")
+    async with second.db.reader() as repo:
+        row = (await repo.session.execute(select(Progress))).scalar_one()
+        assert (row.lesson_id, row.step_id, row.step_index, row.status) == (
+            "thu-nghiem",
+            "cau-hoi",
+            1,
+            "in_progress",
+        )
+    await second.db.close()
+
+
+async def test_every_answer_is_an_event(tutor) -> None:
+    chat = Chat(tutor)
+    for line in ["/start l-thu-nghiem", "1", "1", "2", "xong", "1"]:
+        await chat.say(line)
+    async with tutor.db.reader() as repo:
+        events = (await repo.session.execute(select(StepEvent).order_by(StepEvent.id))).scalars().all()
+    summary = [(e.kind, e.step_id, e.answer, e.correct, e.attempt) for e in events]
+    assert summary == [
+        ("start", "chao", None, None, 1),
+        ("shown", "chao", None, None, 1),
+        ("answer", "chao", "next", None, 1),
+        ("shown", "cau-hoi", None, None, 1),
+        ("answer", "cau-hoi", "1", False, 1),
+        ("answer", "cau-hoi", "2", True, 2),
+        ("shown", "thuc-hanh", None, None, 1),
+        ("answer", "thuc-hanh", "done", True, 1),
+        ("shown", "ket", None, None, 1),
+        ("answer", "ket", "next", None, 1),
+        ("complete", "ket", None, None, 1),
+    ]
+
+
+async def test_repeated_update_id_has_no_second_effect(tutor) -> None:
+    chat = Chat(tutor)
+    await chat.send(Start("l-thu-nghiem"), update_id=100)
+    first = await chat.send(Text("1"), update_id=101)
+    again = await chat.send(Text("1"), update_id=101)
+    assert first and again == []
+    async with tutor.db.reader() as repo:
+        row = (await repo.session.execute(select(Progress))).scalar_one()
+    assert row.step_id == "cau-hoi"
+
+
+async def test_replies_are_in_the_outbox_before_they_are_sent(tutor) -> None:
+    deliveries = await tutor.handle(Actor("console", "u1", "U"), Start("l-thu-nghiem"))
+    assert deliveries and all(d.outbox_id > 0 for d in deliveries)
+    async with tutor.db.reader() as repo:
+        pending = (
+            await repo.session.execute(
+                select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))
+            )
+        ).scalar_one()
+    assert pending == len(deliveries)
+
+
+async def test_two_updates_of_one_learner_apply_in_order(tutor) -> None:
+    chat = Chat(tutor)
+    await chat.say("/start l-thu-nghiem")
+    button = chat.last_buttons[0].data  # "Tiếp tục" on step 1
+    # Sent together: the first advances to the quiz, the second (typed "2" = «Không») answers it.
+    results = await asyncio.gather(chat.send(Choice(button), update_id=1), chat.send(Text("2"), update_id=2))
+    assert results[0][-1].text.startswith("Bước 2/4")
+    assert results[1][0].text.startswith("✅ Đúng rồi!")
+
+
+async def test_other_learners_are_not_blocked(tutor) -> None:
+    a, b = Chat(tutor, Actor("console", "a", "A")), Chat(tutor, Actor("console", "b", "B"))
+    await asyncio.gather(*(c.say("/start l-thu-nghiem") for c in (a, b)))
+    await asyncio.gather(a.say("1"), b.say("1"), a.say("2"), b.say("1"))
+    async with tutor.db.reader() as repo:
+        rows = (await repo.session.execute(select(Progress).order_by(Progress.user_id))).scalars().all()
+    assert [r.step_id for r in rows] == ["thuc-hanh", "cau-hoi"]
