@@ -170,24 +170,27 @@ class Repository:
 
     async def claim_outbox(
         self, channel: str, now: datetime, lease: timedelta, limit: int = 50
-    ) -> list[Outbox]:
-        """Due, unsent messages for a channel, leased so another worker does not send them too."""
+    ) -> list[tuple[Outbox, str]]:
+        """Due, unsent messages for a channel with the recipient's platform id, leased so another
+        worker does not send them too."""
         query: Select[Any] = (
-            select(Outbox)
+            select(Outbox, User.external_id)
+            .join(User, User.id == Outbox.user_id)
             .where(
                 Outbox.channel == channel,
                 Outbox.sent_at.is_(None),
                 Outbox.failed.is_(False),
                 Outbox.due_at <= now,
+                User.deleted_at.is_(None),
                 or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now),
             )
             .order_by(Outbox.id)
             .limit(limit)
         )
         if self.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list((await self.session.execute(query)).scalars())
-        for row in rows:
+            query = query.with_for_update(of=Outbox, skip_locked=True)
+        rows = [(row, external) for row, external in (await self.session.execute(query)).all()]
+        for row, _external in rows:
             row.claimed_until = now + lease
             row.attempts += 1
         return rows

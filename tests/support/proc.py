@@ -77,6 +77,13 @@ class Running:
             self.output += line
         return code
 
+    async def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then wait without blocking the event loop (stand-ins in this loop must answer)."""
+        import asyncio
+
+        self.proc.terminate()
+        return await asyncio.to_thread(self.close, timeout)
+
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(timeout=10)

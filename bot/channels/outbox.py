@@ -1,0 +1,111 @@
+"""Delivery from the outbox, shared by every network channel.
+
+Replies of the update being handled are sent at once (`deliver`); anything left unsent — a crash
+between commit and send, a message for someone on another channel, a reminder, flood control —
+is picked up by `run`, which leases due rows so two workers never send the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.store import Database
+from bot.tutor.engine import utcnow
+from bot.tutor.replies import Delivery, Reply
+
+log = logging.getLogger("hocvuso.outbox")
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+
+
+class RetryLater(Exception):
+    """The platform asked us to slow down; keep the message and try again after `seconds`."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"retry after {seconds:.0f}s")
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered (the user blocked the bot, the chat is gone)."""
+
+
+Sender = Callable[[Delivery], Awaitable[None]]
+
+
+class OutboxPump:
+    def __init__(self, db: Database, channel: str, send: Sender, interval: float = 1.0):
+        self.db = db
+        self.channel = channel
+        self.send = send
+        self.interval = interval
+
+    async def deliver(self, deliveries: list[Delivery]) -> None:
+        """Send in order; mark what went out. Stops at the first failure so order is kept."""
+        sent: list[int] = []
+        try:
+            for index, delivery in enumerate(deliveries):
+                if delivery.channel != self.channel:
+                    continue
+                try:
+                    await self.send(delivery)
+                except RetryLater as exc:
+                    await self._reschedule(deliveries[index:], exc.seconds)
+                    return
+                except Undeliverable as exc:
+                    log.warning("%s: message %s undeliverable: %s", self.channel, delivery.outbox_id, exc)
+                    if delivery.outbox_id:
+                        async with self.db.transaction() as repo:
+                            await repo.mark_failed(delivery.outbox_id)
+                    continue
+                except Exception as exc:  # network trouble: the lease expires and `run` retries
+                    log.warning(
+                        "%s: sending failed (%s: %s); will retry", self.channel, type(exc).__name__, exc
+                    )
+                    return
+                if delivery.outbox_id:
+                    sent.append(delivery.outbox_id)
+        finally:
+            if sent:
+                async with self.db.transaction() as repo:
+                    await repo.mark_sent(sent, utcnow())
+
+    async def _reschedule(self, rest: list[Delivery], seconds: float) -> None:
+        retry_at = utcnow() + timedelta(seconds=seconds)
+        async with self.db.transaction() as repo:
+            for delivery in rest:
+                if delivery.outbox_id:
+                    await repo.release(delivery.outbox_id, retry_at)
+        log.info("%s: flood control, %d message(s) kept for %.0fs", self.channel, len(rest), seconds)
+
+    async def pump_once(self) -> int:
+        now = utcnow()
+        async with self.db.transaction() as repo:
+            rows = await repo.claim_outbox(self.channel, now, LEASE)
+            for row, _external in rows:
+                if row.attempts > MAX_ATTEMPTS:
+                    row.failed = True
+            batch = [
+                Delivery(row.id, row.user_id, row.channel, external, Reply.from_payload(row.payload))
+                for row, external in rows
+                if not row.failed
+            ]
+        if batch:
+            await self.deliver(batch)
+        return len(batch)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                count = await self.pump_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("%s: outbox pump: %s: %s", self.channel, type(exc).__name__, exc)
+                count = 0
+            if not count:
+                await asyncio.sleep(self.interval)

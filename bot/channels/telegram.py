@@ -1,0 +1,306 @@
+"""Telegram channel on python-telegram-bot v22: a thin adapter around the tutor.
+
+Updates become tutor events; the tutor's replies (already in the outbox) become messages with inline
+buttons. Callback data is whatever the tutor put on the button and is checked by the tutor again on
+arrival; this adapter only makes sure every callback query is answered and the pressed keyboard is
+removed so it cannot be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+import warnings
+from pathlib import Path
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
+from bot.channels.split import split_text
+from bot.config import TelegramSettings
+from bot.store.models import MediaCache
+from bot.tutor.engine import Tutor
+from bot.tutor.events import Actor, Choice, Event, Media, parse_text
+from bot.tutor.replies import Button, Delivery
+
+log = logging.getLogger("hocvuso.telegram")
+
+CHANNEL = "telegram"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+COMMANDS = [
+    BotCommand("hoc", "Học tiếp bài đang học"),
+    BotCommand("baihoc", "Danh sách bài học"),
+    BotCommand("tiendo", "Xem tiến độ học"),
+    BotCommand("giupdo", "Nhờ người giúp"),
+    BotCommand("menu", "Về menu chính"),
+    BotCommand("xoadulieu", "Xóa dữ liệu của tôi"),
+]
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Main choices one per row (big, easy to hit); navigation two per row below them."""
+    if not buttons:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    nav: list[InlineKeyboardButton] = []
+    for button in buttons:
+        item = InlineKeyboardButton(button.label, callback_data=button.data)
+        if button.nav:
+            nav.append(item)
+        else:
+            rows.append([item])
+    rows += [nav[i : i + 2] for i in range(0, len(nav), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+def event_from_message(message: Message) -> Event:
+    if message.text is not None:
+        return parse_text(message.text)
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "document",
+        "location",
+        "contact",
+    ):
+        if getattr(message, kind, None):
+            return Media(kind)
+    return Media("unsupported")
+
+
+class TelegramChannel:
+    def __init__(self, tutor: Tutor, settings: TelegramSettings, token: str):
+        self.tutor = tutor
+        self.settings = settings
+        self.application: Application = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(settings.base_url)
+            .base_file_url(settings.base_url.replace("/bot", "/file/bot", 1))
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Updates of different learners run concurrently; one learner's are ordered by the
+            # tutor (per-user lock in the database).
+            .concurrent_updates(64)
+            .get_updates_read_timeout(settings.poll_timeout + 10)
+            .post_init(self._post_init)
+            .build()
+        )
+        self.application.add_handler(CallbackQueryHandler(self.on_callback))
+        self.application.add_handler(
+            MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self.on_message)
+        )
+        self.application.add_error_handler(self.on_error)
+        self.pump = OutboxPump(tutor.db, CHANNEL, self.send)
+        self._media: dict[str, str] = {}
+
+    @property
+    def bot(self):
+        return self.application.bot
+
+    async def _post_init(self, application: Application) -> None:
+        await application.bot.set_my_commands(COMMANDS)
+
+    # --- incoming ------------------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        user = update.effective_user
+        actor = Actor(CHANNEL, str(chat.id), user.full_name if user else None)
+        deliveries = await self.tutor.handle(actor, event_from_message(message), update.update_id)
+        await self.pump.deliver(deliveries)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        actor = Actor(CHANNEL, str(chat_id), query.from_user.full_name)
+        deliveries = await self.tutor.handle(actor, Choice(query.data or ""), update.update_id)
+        toast = next((d for d in deliveries if d.reply.toast and d.external_id == str(chat_id)), None)
+        # Every callback query is answered (or the learner's button keeps spinning).
+        await query.answer(text=toast.reply.text[:200] if toast else None)
+        if toast is not None:
+            toast.meta["answered"] = True
+        await self._close_keyboard(query.message, query.data or "", accepted=toast is None)
+        await self.pump.deliver(deliveries)
+
+    async def _close_keyboard(self, message: Message | None, data: str, accepted: bool) -> None:
+        """Remove the pressed message's buttons, showing the choice made, so it cannot be replayed."""
+        if not isinstance(message, Message) or message.reply_markup is None:
+            return
+        if not data.split(".", 1)[0].isdigit():
+            return  # volunteer tool buttons (answer / resolve) stay usable
+        label = next(
+            (b.text for row in message.reply_markup.inline_keyboard for b in row if b.callback_data == data),
+            None,
+        )
+        try:
+            if accepted and label and message.text:
+                await message.edit_text(f"{message.text}\n\n➡️ {label}", reply_markup=None)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+        except TelegramError as exc:  # already edited, too old: harmless
+            log.debug("could not remove keyboard: %s", exc)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        log.error("telegram: %s: %s", type(error).__name__, str(error).splitlines()[0] if str(error) else "")
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, self.tutor.words("error"))
+
+    # --- outgoing ------------------------------------------------------------------------------
+
+    async def send(self, delivery: Delivery) -> None:
+        if delivery.meta.get("answered"):
+            return
+        try:
+            await self._send(delivery)
+        except RetryAfter as exc:
+            with warnings.catch_warnings():  # int today, timedelta in a later major version
+                warnings.simplefilter("ignore")
+                wait = exc.retry_after
+            raise RetryLater(
+                wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
+            ) from None
+        except Forbidden as exc:
+            raise Undeliverable(f"forbidden: {exc}") from None
+        except BadRequest as exc:
+            raise Undeliverable(f"bad request: {exc}") from None
+
+    async def _send(self, delivery: Delivery) -> None:
+        reply = delivery.reply
+        chat_id = int(delivery.external_id)
+        markup = keyboard(reply.buttons)
+        text = reply.text
+        if reply.image or reply.image_bytes is not None:
+            caption = text if len(text) <= CAPTION_LIMIT else None
+            await self._send_photo(
+                chat_id, reply.image, reply.image_bytes, caption, markup if caption else None
+            )
+            if caption is not None:
+                text = ""
+        if reply.document is not None:
+            document = InputFile(reply.document.content, filename=reply.document.filename)
+            caption = text if text and len(text) <= CAPTION_LIMIT else None
+            await self.bot.send_document(
+                chat_id, document, caption=caption, reply_markup=markup if caption else None
+            )
+            if caption is not None:
+                text = ""
+        if text:
+            chunks = split_text(text, TEXT_LIMIT)
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                await self.bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+        if reply.audio:
+            await self._send_audio(chat_id, reply.audio)
+
+    async def _file_id(self, path: str) -> str | None:
+        if path in self._media:
+            return self._media[path]
+        async with self.tutor.db.reader() as repo:
+            row = await repo.session.get(MediaCache, (CHANNEL, path))
+        if row is not None:
+            self._media[path] = row.file_id
+        return self._media.get(path)
+
+    async def _remember(self, path: str, file_id: str) -> None:
+        self._media[path] = file_id
+        async with self.tutor.db.transaction() as repo:
+            await repo.session.merge(MediaCache(channel=CHANNEL, path=path, file_id=file_id))
+
+    async def _send_photo(
+        self, chat_id: int, path: str | None, data: bytes | None, caption: str | None, markup
+    ) -> None:
+        if data is not None:
+            await self.bot.send_photo(
+                chat_id, InputFile(data, filename="qr.png"), caption=caption, reply_markup=markup
+            )
+            return
+        assert path is not None
+        cached = await self._file_id(path)
+        if cached:
+            await self.bot.send_photo(chat_id, cached, caption=caption, reply_markup=markup)
+            return
+        content = await self._read(path)
+        message = await self.bot.send_photo(
+            chat_id, InputFile(content, filename=Path(path).name), caption=caption, reply_markup=markup
+        )
+        if message.photo:
+            await self._remember(path, message.photo[-1].file_id)
+
+    async def _read(self, path: str) -> bytes:
+        return await asyncio.to_thread(Path(self.tutor.catalog.media_path(path)).read_bytes)
+
+    async def _send_audio(self, chat_id: int, path: str) -> None:
+        voice = path.lower().endswith((".ogg", ".oga", ".opus"))
+        cached = await self._file_id(path)
+        source = cached or InputFile(await self._read(path), filename=Path(path).name)
+        if voice:
+            message = await self.bot.send_voice(chat_id, source)
+            file_id = message.voice.file_id if message.voice else None
+        else:
+            message = await self.bot.send_audio(chat_id, source)
+            file_id = message.audio.file_id if message.audio else None
+        if file_id and not cached:
+            await self._remember(path, file_id)
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Initialise (getMe: checks the token), then poll or serve the webhook."""
+        app = self.application
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        updates = ["message", "callback_query"]
+        if self.settings.mode == "webhook":
+            hook = self.settings.webhook
+            await app.updater.start_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=hook.path or CHANNEL,
+                webhook_url=hook.url,
+                secret_token=hook.secret_token,
+                allowed_updates=updates,
+            )
+        else:
+            await app.updater.start_polling(timeout=self.settings.poll_timeout, allowed_updates=updates)
+        log.info("telegram: %s as @%s", self.settings.mode, app.bot.username)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()

@@ -1,0 +1,240 @@
+"""Telegram end to end: the real python-telegram-bot HTTP stack against a Bot API stand-in on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.channels.telegram import TelegramChannel
+from bot.config import TelegramSettings
+from bot.tutor.engine import Tutor
+from tests.conftest import make_tutor
+from tests.support.telegram_standin import TOKEN, TelegramStandIn
+
+LAN = 7001
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TelegramStandIn]:
+    server = await TelegramStandIn().start()
+    yield server
+    await server.stop()
+
+
+async def start_bot(tutor: Tutor, standin: TelegramStandIn, **settings: object) -> TelegramChannel:
+    config = TelegramSettings.model_validate({"base_url": standin.base_url, "poll_timeout": 1, **settings})
+    channel = TelegramChannel(tutor, config, TOKEN)
+    await channel.start()
+    return channel
+
+
+@pytest.fixture
+async def polling(
+    db_url: str, standin: TelegramStandIn
+) -> AsyncIterator[tuple[TelegramChannel, TelegramStandIn]]:
+    tutor = await make_tutor(db_url)
+    channel = await start_bot(tutor, standin)
+    yield channel, standin
+    await channel.stop()
+    await tutor.db.close()
+
+
+async def test_start_sets_vietnamese_commands(polling) -> None:
+    _, api = polling
+    described = {c["command"]: c["description"] for c in api.commands}
+    assert described["hoc"] == "Học tiếp bài đang học"
+    assert described["giupdo"] == "Nhờ người giúp"
+
+
+async def test_learner_completes_a_lesson_by_pressing_buttons(polling) -> None:
+    _, api = polling
+    await api.push_text(LAN, "/start l-thu-nghiem")
+    first = await api.wait_text(LAN, "Bước 1/4")
+    rows = first["reply_markup"]["inline_keyboard"]
+    assert rows[0] == [{"text": "Tiếp tục", "callback_data": rows[0][0]["callback_data"]}]
+    assert [len(r) for r in rows] == [1, 2, 1]  # main choice alone; navigation two per row
+    assert all(len(b["callback_data"].encode()) <= 64 for r in rows for b in r)
+
+    for label, expect in [
+        ("Tiếp tục", "Bước 2/4"),
+        ("Không", "Bước 3/4"),
+        ("✅ Xong", "Bước 4/4"),
+        ("Tiếp tục", "🎉 Chúc mừng"),
+    ]:
+        await api.press_label(LAN, label)
+        await api.wait_text(LAN, expect)
+
+    final = await api.wait_text(LAN, "🎉 Chúc mừng")
+    assert "Bác trả lời đúng 1/1 câu hỏi." in final["text"]
+    await api.wait_for(lambda s: len(s.callback_answers) == 4)
+    # Each pressed keyboard was replaced by the choice made, so it cannot be pressed again.
+    pressed = api.messages[(LAN, first["message_id"])]
+    assert "reply_markup" not in pressed and pressed["text"].endswith("➡️ Tiếp tục")
+
+
+async def test_learner_completes_a_lesson_by_typing(polling) -> None:
+    _, api = polling
+    for text, expect in [
+        ("/start l-thu-nghiem", "Bước 1/4"),
+        ("tiep tuc", "Bước 2/4"),
+        ("khong", "✅ Đúng rồi!"),
+        ("xong", "Bước 4/4"),
+        ("1", "🎉 Chúc mừng"),
+    ]:
+        await api.push_text(LAN, text)
+        await api.wait_text(LAN, expect)
+
+
+async def test_duplicate_update_has_no_second_effect(polling) -> None:
+    _, api = polling
+    update = await api.push_text(LAN, "/start l-thu-nghiem")
+    await api.wait_text(LAN, "Bước 1/4")
+    count = len(api.sent)
+    await api.push(update)  # Telegram delivers at least once
+    await api.push_text(LAN, "/tiendo")
+    await api.wait_text(LAN, "📊")
+    assert len(api.sent) == count + 1
+    assert sum("Bước 1/4" in t for t in api.texts(LAN)) == 1
+
+
+async def test_forged_and_stale_callbacks_change_nothing(polling) -> None:
+    _, api = polling
+    await api.push_text(LAN, "/start l-thu-nghiem")
+    step1 = await api.wait_text(LAN, "Bước 1/4")
+    sent_before = len(api.sent)
+    forged = await api.press(LAN, step1["message_id"], "x" * 64)
+    await api.wait_for(lambda s: forged["callback_query"]["id"] in s.callback_answers)
+    assert "không dùng được" in api.callback_answers[forged["callback_query"]["id"]]["text"]
+    assert len(api.sent) == sent_before
+    # A real press moves on; replaying that same button afterwards is stale.
+    data = step1["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await api.press(LAN, step1["message_id"], data)
+    await api.wait_text(LAN, "Bước 2/4")
+    replay = await api.press(LAN, step1["message_id"], data)
+    await api.wait_for(lambda s: replay["callback_query"]["id"] in s.callback_answers)
+    assert "đã cũ" in api.callback_answers[replay["callback_query"]["id"]]["text"]
+    await api.push_text(LAN, "/tiendo")
+    progress = await api.wait_text(LAN, "📊")
+    assert "bước 2/4" in progress["text"]
+
+
+async def test_sticker_gets_a_gentle_reprompt(polling) -> None:
+    _, api = polling
+    await api.push_text(LAN, "/start")
+    await api.wait_text(LAN, "Bác muốn làm gì")
+    await api.push_sticker(LAN)
+    reply = await api.wait_text(LAN, "chỉ đọc được chữ")
+    assert reply["reply_markup"]["inline_keyboard"]
+
+
+async def test_flood_control_is_waited_out_not_dropped(polling) -> None:
+    _, api = polling
+    api.flood_next = 2  # the next two sends get 429 retry_after=1
+    await api.push_text(LAN, "/start")
+    await api.wait_text(LAN, "Bác muốn làm gì", timeout=30)
+    assert sum(1 for m, _ in api.calls if m == "sendMessage") >= 4
+
+
+async def test_webhook_requires_the_secret_token(
+    db_url: str, standin: TelegramStandIn, unused_tcp_port: int
+) -> None:
+    tutor = await make_tutor(db_url)
+    url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+    channel = await start_bot(
+        tutor,
+        standin,
+        mode="webhook",
+        webhook={"url": url, "port": unused_tcp_port, "secret_token": "s3cret-Token"},
+    )
+    try:
+        assert standin.webhook == {"url": url, "secret_token": "s3cret-Token"}
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": LAN, "type": "private"},
+                "from": standin.person(LAN, "Lan"),
+                "text": "/start",
+            },
+        }
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, json=update)
+            wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            right = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token"}
+            )
+        assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+        await standin.wait_text(LAN, "Bác muốn làm gì")
+        assert len(standin.texts(LAN)) == 2  # welcome + menu, once
+        # The stand-in now posts as Telegram would: a whole lesson by buttons, over the webhook.
+        await standin.push_text(LAN, "/start l-thu-nghiem")
+        await standin.wait_text(LAN, "Bước 1/4")
+        for label, expect in [
+            ("Tiếp tục", "Bước 2/4"),
+            ("Không", "Bước 3/4"),
+            ("✅ Xong", "Bước 4/4"),
+            ("Tiếp tục", "🎉"),
+        ]:
+            await standin.press_label(LAN, label)
+            await standin.wait_text(LAN, expect)
+        assert set(standin.webhook_responses) == {200}
+    finally:
+        await channel.stop()
+        await tutor.db.close()
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_other_learners_are_served_while_one_waits(polling) -> None:
+    _, api = polling
+    await asyncio.gather(*(api.push_text(8000 + i, "/start l-thu-nghiem") for i in range(5)))
+    for i in range(5):
+        await api.wait_text(8000 + i, "Bước 1/4")
+
+
+async def test_replies_left_unsent_by_a_crash_are_delivered_later(polling) -> None:
+    """Committed but never sent (the process died in between): the outbox pump sends them."""
+    from sqlalchemy import update
+
+    from bot.store.models import Outbox
+    from bot.tutor.events import Actor, Start
+
+    channel, api = polling
+    deliveries = await channel.tutor.handle(Actor("telegram", str(LAN), "Lan"), Start("l-thu-nghiem"))
+    assert deliveries and not api.texts(LAN)
+    async with channel.tutor.db.transaction() as repo:  # the lease of the dead process runs out
+        await repo.session.execute(update(Outbox).values(claimed_until=None))
+    assert await channel.pump.pump_once() == len(deliveries)
+    await api.wait_text(LAN, "Bước 1/4")
+    assert await channel.pump.pump_once() == 0  # sent exactly once
+
+
+async def test_lesson_media_uploaded_once_then_sent_by_file_id(db_url: str, standin: TelegramStandIn) -> None:
+    from tests.conftest import TESTS
+
+    tutor = await make_tutor(db_url, TESTS / "data" / "media-lessons")
+    channel = await start_bot(tutor, standin)
+    try:
+        for chat in (LAN, LAN + 1):
+            await standin.push_text(chat, "/start l-co-hinh")
+            photo = await standin.wait_text(chat, "Bác xem hình minh họa này.")
+            assert photo["_method"] == "sendPhoto" and photo["reply_markup"]["inline_keyboard"]
+            await standin.press_label(chat, "Tiếp tục")
+            await standin.wait_for(
+                lambda s, c=chat: any(m["_method"] == "sendVoice" and m["chat"]["id"] == c for m in s.sent)
+            )
+        assert standin.uploads == ["sendPhoto", "sendVoice"]  # the second learner got cached file ids
+    finally:
+        await channel.stop()
+        await tutor.db.close()
