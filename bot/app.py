@@ -33,4 +33,19 @@ async def open_database(settings: Settings) -> Database:
 
 async def build_tutor(settings: Settings) -> Tutor:
     db = await open_database(settings)
+    await apply_config_organizers(db, settings)
     return Tutor(db, load_lessons(settings), settings)
+
+
+async def apply_config_organizers(db: Database, settings: Settings) -> None:
+    """`organizers:` in the config are organizers of every unit, whether or not they wrote yet."""
+    if not settings.organizers:
+        return
+    from bot.tutor.engine import utcnow
+
+    async with db.transaction() as repo:
+        for item in settings.organizers:
+            channel, _, external = item.partition(":")
+            user = await repo.user_by_external(channel, external)
+            if user is None or user.role != "organizer":
+                await repo.grant(channel, external, "organizer", None, utcnow())

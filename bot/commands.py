@@ -11,8 +11,14 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def register_admin_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Sub-commands added by later features (units, admin, report, doctor)."""
+    from bot import admin
+
+    admin.register(sub, common)
 
 
 def dispatch_admin(args: argparse.Namespace) -> Handler:
+    from bot import admin
+
+    if args.command in ("units", "admin", "invite"):
+        return admin.run
     raise SystemExit(f"hocvuso: unknown command {args.command}")

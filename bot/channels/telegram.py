@@ -279,6 +279,7 @@ class TelegramChannel:
         """Initialise (getMe: checks the token), then poll or serve the webhook."""
         app = self.application
         await app.initialize()
+        self.tutor.link_base = f"https://t.me/{app.bot.username}?start="
         if app.post_init:
             await app.post_init(app)
         await app.start()

@@ -6,20 +6,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
     Assignment,
+    Class,
     Enrollment,
     HelpRequest,
+    Invite,
     Outbox,
     Pairing,
     ProcessedUpdate,
     Progress,
     Recheck,
     StepEvent,
+    Unit,
     User,
 )
 
@@ -313,3 +316,246 @@ class Repository:
         await self.session.execute(delete(Outbox).where(Outbox.user_id == user_id, Outbox.sent_at.is_(None)))
         await self.session.execute(update(Outbox).where(Outbox.user_id == user_id).values(payload={}))
         await self.session.execute(delete(Recheck).where(Recheck.user_id == user_id))
+
+    # --- units -------------------------------------------------------------------------------
+
+    async def upsert_unit(self, unit_id: str, name: str, parent_id: str | None, kind: str) -> None:
+        existing = await self.session.get(Unit, unit_id)
+        if existing is None:
+            self.session.add(Unit(id=unit_id, name=name, parent_id=parent_id, kind=kind))
+        else:
+            existing.name, existing.parent_id, existing.kind = name, parent_id, kind
+
+    async def units(self) -> Sequence[Unit]:
+        return (await self.session.execute(select(Unit).order_by(Unit.id))).scalars().all()
+
+    async def unit(self, unit_id: str) -> Unit | None:
+        return await self.session.get(Unit, unit_id)
+
+    async def scope(self, unit_id: str | None) -> list[str] | None:
+        """The unit and every unit under it; None means everything (an organizer without a unit)."""
+        if unit_id is None:
+            return None
+        tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
+        tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+        return list((await self.session.execute(select(tree.c.id))).scalars())
+
+    async def ancestors(self, unit_id: str | None) -> list[str]:
+        """The unit and the units above it (for escalation to organizers)."""
+        found: list[str] = []
+        while unit_id is not None and unit_id not in found:
+            found.append(unit_id)
+            unit = await self.session.get(Unit, unit_id)
+            unit_id = unit.parent_id if unit else None
+        return found
+
+    # --- roles -------------------------------------------------------------------------------
+
+    async def grant(
+        self, channel: str, external_id: str, role: str, unit_id: str | None, now: datetime
+    ) -> User:
+        user = await self.user_by_external(channel, external_id)
+        if user is None:
+            user = User(
+                channel=channel,
+                external_id=external_id,
+                role=role,
+                unit_id=unit_id,
+                created_at=now,
+                last_active_at=now,
+                state={},
+                reminders_paused=False,
+                reminders_unanswered=0,
+            )
+            self.session.add(user)
+        else:
+            user.role = role
+            if unit_id is not None:
+                user.unit_id = unit_id
+        await self.session.flush()
+        return user
+
+    async def organizers_for(self, unit_id: str | None) -> list[User]:
+        """Organizers whose scope covers the unit: of the unit or a unit above it, or of everything."""
+        units = await self.ancestors(unit_id)
+        rows = await self.session.execute(
+            select(User)
+            .where(
+                User.role == "organizer",
+                User.deleted_at.is_(None),
+                or_(User.unit_id.is_(None), User.unit_id.in_(units)) if units else User.unit_id.is_(None),
+            )
+            .order_by(User.id)
+        )
+        return list(rows.scalars())
+
+    async def people(self, role: str, scope: list[str] | None, limit: int = 50) -> list[User]:
+        query = select(User).where(User.role == role, User.deleted_at.is_(None))
+        if scope is not None:
+            query = query.where(User.unit_id.in_(scope))
+        return list((await self.session.execute(query.order_by(User.id).limit(limit))).scalars())
+
+    # --- invites and classes -----------------------------------------------------------------
+
+    async def invite_by_code(self, code: str) -> Invite | None:
+        return (
+            await self.session.execute(
+                select(Invite).where(or_(Invite.code == code, Invite.short_code == code))
+            )
+        ).scalar_one_or_none()
+
+    async def class_by_code(self, code: str) -> Class | None:
+        return (
+            await self.session.execute(select(Class).where(or_(Class.code == code, Class.short_code == code)))
+        ).scalar_one_or_none()
+
+    async def class_(self, class_id: int) -> Class | None:
+        return await self.session.get(Class, class_id)
+
+    async def classes_of(self, volunteer_id: int) -> list[tuple[Class, int]]:
+        """A volunteer's classes, newest first, with their number of learners."""
+        count = (
+            select(func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.class_id == Class.id)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(Class, count).where(Class.volunteer_id == volunteer_id).order_by(Class.id.desc()).limit(20)
+        )
+        return [(row, n) for row, n in rows.all()]
+
+    async def enroll(self, class_id: int, user_id: int, now: datetime) -> bool:
+        stmt = self._insert(Enrollment).values(class_id=class_id, user_id=user_id, joined_at=now)
+        return bool((await self.session.execute(stmt.on_conflict_do_nothing())).rowcount)
+
+    async def enrolled(self, class_id: int) -> list[User]:
+        rows = await self.session.execute(
+            select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.class_id == class_id, User.deleted_at.is_(None))
+        )
+        return list(rows.scalars())
+
+    async def class_of_learner(self, learner_id: int) -> Class | None:
+        return (
+            await self.session.execute(
+                select(Class)
+                .join(Enrollment, Enrollment.class_id == Class.id)
+                .where(Enrollment.user_id == learner_id)
+                .order_by(Enrollment.joined_at.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+    # --- pairings ----------------------------------------------------------------------------
+
+    async def pair(self, learner_id: int, volunteer_id: int, now: datetime, replace: bool = False) -> bool:
+        existing = await self.session.get(Pairing, learner_id)
+        if existing is not None:
+            if not replace:
+                return False
+            existing.volunteer_id, existing.since = volunteer_id, now
+            return True
+        self.session.add(Pairing(learner_id=learner_id, volunteer_id=volunteer_id, since=now))
+        return True
+
+    async def paired_volunteer(self, learner_id: int) -> User | None:
+        return (
+            await self.session.execute(
+                select(User)
+                .join(Pairing, Pairing.volunteer_id == User.id)
+                .where(Pairing.learner_id == learner_id)
+            )
+        ).scalar_one_or_none()
+
+    async def learners_of(
+        self, volunteer_id: int, limit: int = 30
+    ) -> list[tuple[User, Progress | None, int]]:
+        """A volunteer's paired learners: each with the current lesson's progress and open requests."""
+        open_help = (
+            select(func.count())
+            .select_from(HelpRequest)
+            .where(HelpRequest.learner_id == User.id, HelpRequest.status == "open")
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(User, Progress, open_help)
+            .join(Pairing, Pairing.learner_id == User.id)
+            .outerjoin(Progress, and_(Progress.user_id == User.id, Progress.lesson_id == User.lesson_id))
+            .where(Pairing.volunteer_id == volunteer_id, User.deleted_at.is_(None))
+            .order_by(User.last_active_at.desc())
+            .limit(limit)
+        )
+        return [(user, progress, n) for user, progress, n in rows.all()]
+
+    # --- help requests for volunteers ---------------------------------------------------------
+
+    async def open_requests_for(
+        self, helper: User, scope: list[str] | None, limit: int = 10
+    ) -> list[HelpRequest]:
+        """Unresolved requests a volunteer or organizer may act on."""
+        mine = HelpRequest.volunteer_id == helper.id
+        if helper.role == "organizer":
+            condition = true() if scope is None else or_(mine, HelpRequest.unit_id.in_(scope))
+        elif helper.unit_id:
+            condition = or_(
+                mine, and_(HelpRequest.volunteer_id.is_(None), HelpRequest.unit_id == helper.unit_id)
+            )
+        else:
+            condition = mine
+        rows = await self.session.execute(
+            select(HelpRequest)
+            .where(HelpRequest.status != "resolved", condition)
+            .order_by(HelpRequest.id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    # --- reminders and re-checks --------------------------------------------------------------
+
+    async def idle_learners(
+        self, idle_before: datetime, reminded_before: datetime, max_unanswered: int, limit: int = 200
+    ) -> list[int]:
+        rows = await self.session.execute(
+            select(User.id)
+            .where(
+                User.lesson_id.is_not(None),
+                User.deleted_at.is_(None),
+                User.reminders_paused.is_(False),
+                User.reminders_unanswered < max_unanswered,
+                User.last_active_at < idle_before,
+                or_(User.last_reminder_at.is_(None), User.last_reminder_at < reminded_before),
+            )
+            .order_by(User.last_active_at)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def due_rechecks(self, now: datetime, limit: int = 200) -> list[Recheck]:
+        rows = await self.session.execute(
+            select(Recheck)
+            .join(User, User.id == Recheck.user_id)
+            .where(
+                Recheck.sent_at.is_(None),
+                Recheck.due_at <= now,
+                User.deleted_at.is_(None),
+                User.reminders_paused.is_(False),
+            )
+            .order_by(Recheck.due_at)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def recheck(self, recheck_id: int) -> Recheck | None:
+        return await self.session.get(Recheck, recheck_id)
+
+    async def lock_user_id(self, user_id: int) -> User | None:
+        return (
+            await self.session.execute(
+                select(User)
+                .where(User.id == user_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()

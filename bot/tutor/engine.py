@@ -8,15 +8,17 @@ commit. Only then does the adapter send. No platform library is imported here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.lessons import Catalog
 from bot.store import Database
+from bot.tutor import codes, learner, privacy, screens
 from bot.tutor import help as help_feature
-from bot.tutor import learner, privacy, screens
 from bot.tutor.events import Actor, Choice, Command, Event, Media, Start, Text
 from bot.tutor.replies import Delivery, Reply
 from bot.tutor.router import Route, Router
@@ -34,10 +36,19 @@ def utcnow() -> datetime:
 
 
 def default_router() -> Router:
-    from bot.tutor import account, organizer, volunteer
+    from bot.tutor import account, codes, organizer, rechecks, volunteer
 
     router = Router()
-    for feature in (learner.router, help_feature.router, volunteer.router, organizer.router, account.router):
+    features = (
+        learner.router,
+        help_feature.router,
+        codes.router,
+        rechecks.router,
+        volunteer.router,
+        organizer.router,
+        account.router,
+    )
+    for feature in features:
         router.include(feature)
     return router
 
@@ -49,12 +60,29 @@ class Tutor:
         self.settings = settings
         self.words = Words(settings.address)
         self.router = router or default_router()
+        # Deep-link prefix for join links and QR codes ("https://t.me/<bot>?start="), set by the
+        # Telegram channel once it knows the bot's username; None where links do not exist.
+        self.link_base: str | None = None
         self._organizers = set(settings.organizers)
         # Same-process FIFO per user, so two updates of one learner start in arrival order; the
         # database row lock is what actually serialises them (across processes too).
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+
+    @contextlib.asynccontextmanager
+    async def system_turn(self, user_id: int, now: datetime | None = None) -> AsyncIterator[Turn | None]:
+        """A turn the bot starts itself (a reminder, a re-check) for a user, under their row lock;
+        its messages go to the outbox for the channel pumps. Yields None for a deleted user."""
+        now = now or utcnow()
+        async with self.db.transaction() as repo:
+            user = await repo.lock_user_id(user_id)
+            if user is None or user.deleted_at is not None:
+                yield None
+                return
+            turn = Turn(tutor=self, repo=repo, user=user, now=now)
+            yield turn
+            await turn.flush(actor_channel="")
 
     def _lock(self, actor: Actor) -> asyncio.Lock:
         key = (actor.channel, actor.external_id)
@@ -106,6 +134,7 @@ class Tutor:
         if isinstance(event, Start):
             await self._start(turn, event.payload)
         elif isinstance(event, Command):
+            turn.set_state("awaiting", None)
             route = self.router.commands.get(event.name)
             if route is None:
                 await self._unknown(turn, turn.w("unknown_command"))
@@ -128,6 +157,7 @@ class Tutor:
         await route.handler(turn, arg)
 
     async def perform(self, turn: Turn, action: str) -> None:
+        turn.set_state("awaiting", None)  # choosing anything ends a pending free-text question
         name, _, arg = action.partition(":")
         route = self.router.actions.get(name)
         if route is None:
@@ -137,7 +167,8 @@ class Tutor:
         await self._run(turn, route, arg)
 
     async def _start(self, turn: Turn, payload: str | None) -> None:
-        if not turn.state.get("welcomed"):
+        # A volunteer invite is not a learner's first lesson: no learner welcome for it.
+        if not turn.state.get("welcomed") and not (payload or "").startswith("v-"):
             turn.set_state("welcomed", True)
             turn.say(turn.w("welcome"))
         if payload:
@@ -180,16 +211,23 @@ class Tutor:
         if len(text) > LONG_TEXT:
             await self._unknown(turn, turn.w("long_text"))
             return
-        if await self._pending_input(turn, text):
-            return
         choices = turn.choices
-        index = match_choice(text, [(label, action) for label, action, _nav in choices])
+        awaiting = bool(turn.state.get("awaiting"))
+        # While a screen waits for free text (a class name, an answer), only an exact label or a
+        # number picks a button; anything else is the text asked for.
+        index = match_choice(text, [(label, action) for label, action, _nav in choices], strict=awaiting)
         if index is not None:
             await self.perform(turn, choices[index][1])
+            return
+        if awaiting and await self._pending_input(turn, text):
             return
         word = global_word(text)
         if word is not None and word in self.router.actions:
             await self.perform(turn, word)
+            return
+        code = codes.looks_like_code(text)
+        if code is not None:
+            await codes.redeem(turn, code, typed=True)
             return
         await self._unknown(turn, turn.w("unknown_text"))
 

@@ -233,14 +233,22 @@ async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
     return len(right)
 
 
-async def suggest_next(
-    turn: Turn, progress: dict[str, Progress], after: Lesson | None = None
-) -> Lesson | None:
-    """The next lesson to offer: an assigned one first, then the teaching order."""
+async def assigned_next(turn: Turn, progress: dict[str, Progress]) -> Lesson | None:
+    """The newest lesson a volunteer assigned that the learner has not finished."""
     for lesson_id in await turn.repo.assigned_lessons(turn.user.id):
         lesson = turn.catalog.lesson(lesson_id)
         if lesson is not None and lesson_status(turn, lesson, progress) in ("new", "in_progress"):
             return lesson
+    return None
+
+
+async def suggest_next(
+    turn: Turn, progress: dict[str, Progress], after: Lesson | None = None
+) -> Lesson | None:
+    """The next lesson to offer: an assigned one first, then the teaching order."""
+    assigned = await assigned_next(turn, progress)
+    if assigned is not None:
+        return assigned
     start = turn.catalog.rank(after.id) + 1 if after is not None else 0
     ordered = turn.catalog.lessons[start:] + turn.catalog.lessons[:start]
     for lesson in ordered:

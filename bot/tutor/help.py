@@ -13,6 +13,7 @@ from bot.tutor.replies import Reply
 from bot.tutor.router import Router
 from bot.tutor.text import short_label
 from bot.tutor.turn import Turn
+from bot.tutor.volunteer import help_buttons
 
 router = Router()
 
@@ -67,10 +68,7 @@ async def ask_help(turn: Turn, _arg: str) -> None:
         for helper in helpers:
             turn.notify(
                 helper,
-                Reply(
-                    text=text,
-                    buttons=_volunteer_buttons(request.id),
-                ),
+                Reply(text=text, buttons=help_buttons(request.id)),
             )
         message = turn.w("help_sent")
     else:
@@ -80,14 +78,3 @@ async def ask_help(turn: Turn, _arg: str) -> None:
         flow.show_step(turn, *flow_lesson)
     else:
         turn.show("help", message, [(turn.w("btn_menu"), "menu", True)])
-
-
-def _volunteer_buttons(request_id: int) -> tuple:
-    # Volunteers answer with commands that carry the request id (checked against their scope), so
-    # these buttons stay valid whatever the volunteer's own screen is.
-    from bot.tutor.replies import Button
-
-    return (
-        Button("✍️ Trả lời", f"h.r.{request_id}"),
-        Button("✅ Đã giải quyết", f"h.d.{request_id}"),
-    )

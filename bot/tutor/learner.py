@@ -46,8 +46,28 @@ async def open_lesson(turn: Turn, lesson_id: str) -> None:
 
 
 @router.link("l-")
+@router.button("l")  # "▶️ Học ngay" under an assignment notice: any learner may open any lesson
 async def lesson_link(turn: Turn, lesson_id: str) -> None:
     await flow.open_lesson(turn, lesson_id)
+
+
+@router.command("tamdung")
+@router.action("pause")
+async def pause_reminders(turn: Turn, _arg: str) -> None:
+    turn.user.reminders_paused = True
+    await screens.show_menu(turn, intro=PAUSED.format(b=turn.tutor.words.address))
+
+
+@router.command("tieptucnhac")
+@router.action("resume")
+async def resume_reminders(turn: Turn, _arg: str) -> None:
+    turn.user.reminders_paused = False
+    turn.user.reminders_unanswered = 0
+    await screens.show_menu(turn, intro=RESUMED.format(b=turn.tutor.words.address))
+
+
+PAUSED = "Dạ, cháu tạm dừng nhắc học. Khi nào muốn cháu nhắc lại, {b} gõ «tiếp tục nhắc»."
+RESUMED = "Dạ, cháu sẽ nhắc {b} học tiếp khi {b} bỏ dở bài."
 
 
 def _step_handler(name: str) -> Handler:

@@ -1,7 +1,7 @@
 """Spaced re-checks: after a lesson with a practice step, one question again at 3, 7 and 30 days.
 
-Due times are rows in the database, so they survive restarts; the scheduler sends them on whatever
-channel the learner uses.
+Due times are rows in the database, so they survive restarts; the scheduler asks them on whatever
+channel the learner uses, and the answer is recorded in step_events (kind "recheck").
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ from datetime import timedelta
 
 from bot.lessons import Lesson
 from bot.store.models import Recheck
+from bot.tutor.router import Router
 from bot.tutor.turn import Turn
+
+router = Router()
+
+ASK = "🔁 Ôn lại bài «{title}» (lần {number}):\n❓ {ask}"
 
 
 async def schedule_rechecks(turn: Turn, lesson: Lesson) -> None:
@@ -28,3 +33,74 @@ async def schedule_rechecks(turn: Turn, lesson: Lesson) -> None:
                 due_at=turn.now + timedelta(days=days),
             )
         )
+
+
+def _question(lesson: Lesson, number: int):
+    quizzes = [step for step in lesson.steps if step.quiz is not None]
+    return quizzes[(number - 1) % len(quizzes)] if quizzes else None
+
+
+async def ask(turn: Turn, recheck_id: int) -> bool:
+    """Put the re-check question on the learner's screen (called by the scheduler)."""
+    recheck = await turn.repo.recheck(recheck_id)
+    if recheck is None or recheck.sent_at is not None or recheck.user_id != turn.user.id:
+        return False
+    recheck.sent_at = turn.now
+    lesson = turn.catalog.lesson(recheck.lesson_id)
+    step = _question(lesson, recheck.number) if lesson else None
+    if lesson is None or step is None or step.quiz is None:
+        recheck.done_at = turn.now  # the lesson is gone or has no question any more
+        return False
+    choices = [
+        (option.text, f"recheck:{recheck.id}.{i + 1}", False) for i, option in enumerate(step.quiz.options)
+    ]
+    choices.append(("Để sau", "menu", True))
+    turn.show(
+        f"recheck:{recheck.id}",
+        ASK.format(title=lesson.title, number=recheck.number, ask=step.quiz.ask),
+        choices,
+    )
+    return True
+
+
+@router.action("recheck")
+async def answer(turn: Turn, arg: str) -> None:
+    from bot.tutor import screens
+
+    recheck_id, _, option = arg.partition(".")
+    recheck = await turn.repo.recheck(int(recheck_id)) if recheck_id.isdigit() else None
+    lesson = turn.catalog.lesson(recheck.lesson_id) if recheck else None
+    step = _question(lesson, recheck.number) if recheck and lesson else None
+    if (
+        recheck is None
+        or recheck.user_id != turn.user.id
+        or recheck.done_at is not None
+        or step is None
+        or step.quiz is None
+        or not option.isdigit()
+        or not 1 <= int(option) <= len(step.quiz.options)
+    ):
+        await screens.show_menu(turn)
+        return
+    chosen = step.quiz.options[int(option) - 1]
+    recheck.done_at = turn.now
+    turn.repo.add_event(
+        turn.user.id,
+        lesson.id,
+        step.id,
+        "recheck",
+        turn.now,
+        answer=option,
+        correct=chosen.correct,
+        attempt=recheck.number,
+    )
+    if chosen.correct:
+        turn.say(turn.w("quiz_right", explain=chosen.explain))
+    else:
+        right = step.quiz.options[step.quiz.correct_index]
+        turn.say(
+            turn.w(
+                "quiz_wrong_final", explain=chosen.explain, answer=right.text, correct_explain=right.explain
+            )
+        )
+    await screens.show_menu(turn)

@@ -16,15 +16,20 @@ async def show_menu(turn: Turn, intro: str | None = None) -> None:
     if found is not None:
         choices.append((short_label(turn.w("btn_continue", title=found[0].title)), "continue", False))
     else:
-        following = await flow.suggest_next(turn, progress)
+        assigned = await flow.assigned_next(turn, progress)
+        following = assigned or await flow.suggest_next(turn, progress)
         if following is not None:
-            key = "btn_first" if not progress else "btn_open_next"
+            key = "btn_assigned" if assigned else "btn_first" if not progress else "btn_open_next"
             choices.append((short_label(turn.w(key, title=following.title)), f"open:{following.id}", False))
     choices += [
         (turn.w("btn_lessons"), "lessons", False),
         (turn.w("btn_progress"), "progress", False),
         (turn.w("btn_help"), "help", False),
     ]
+    if turn.user.role == "volunteer":
+        choices.append(("🧑‍🏫 Việc tình nguyện viên", "vmenu", False))
+    elif turn.user.role == "organizer":
+        choices.append(("📋 Việc của cán bộ", "omenu", False))
     text = turn.w("menu")
     turn.show("menu", f"{intro}\n\n{text}" if intro else text, choices)
 

@@ -74,8 +74,9 @@ def label_key(label: str) -> str:
     return normalize(_ICONS.sub("", label))
 
 
-def match_choice(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
-    """Index of the choice the typed text means, or None. `choices` are (label, action) pairs."""
+def match_choice(text: str, choices: Sequence[tuple[str, str]], strict: bool = False) -> int | None:
+    """Index of the choice the typed text means, or None. `choices` are (label, action) pairs.
+    `strict`: only a number or a whole label counts (the screen is waiting for free text)."""
     typed = normalize(text)
     if not typed:
         return None
@@ -86,6 +87,8 @@ def match_choice(text: str, choices: Sequence[tuple[str, str]]) -> int | None:
     for index, key in enumerate(keys):
         if typed == key:
             return index
+    if strict:
+        return None
     for index, (_, action) in enumerate(choices):
         name, _, arg = action.partition(":")
         # "erase:yes" takes the words for "yes"; "done" its own.

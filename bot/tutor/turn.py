@@ -85,6 +85,17 @@ class Turn:
         """A message without buttons; the buttons of the current screen stay valid."""
         self.outgoing.append(Outgoing(self.user, Reply(text=text, **media), self.user.external_id))
 
+    def say_lines(self, header: str, lines: list[str], limit: int = 500) -> None:
+        """A header and a list, packed into as few messages as fit under `limit` characters."""
+        message = header
+        for line in lines:
+            if len(message) + 1 + len(line) > limit:
+                self.say(message)
+                message = line[:limit]
+            else:
+                message = f"{message}\n{line}"
+        self.say(message)
+
     def toast(self, text: str) -> None:
         self.outgoing.append(Outgoing(self.user, Reply(text=text, toast=True), self.user.external_id))
 

@@ -18,20 +18,30 @@ from bot.tutor.replies import Delivery, Reply
 
 @dataclass
 class Chat:
-    """A scripted learner talking to the tutor."""
+    """A scripted person talking to the tutor. Chats sharing an `inbox` see what the bot sends
+    each other (a volunteer's notification, a reply forwarded to a learner)."""
 
     tutor: Tutor
     actor: Actor = field(default_factory=lambda: Actor("console", "learner-1", "Bà Lan"))
     last_buttons: list = field(default_factory=list)
-    update_counter: int = 0
+    inbox: dict[str, list[Reply]] = field(default_factory=dict)
 
     async def send(self, event: Event, update_id: int | None = None) -> list[Reply]:
         deliveries: list[Delivery] = await self.tutor.handle(self.actor, event, update_id)
+        for delivery in deliveries:
+            self.inbox.setdefault(delivery.external_id, []).append(delivery.reply)
         mine = [d.reply for d in deliveries if d.external_id == self.actor.external_id]
         for reply in mine:
             if reply.buttons:
                 self.last_buttons = list(reply.buttons)
         return mine
+
+    def received(self) -> list[Reply]:
+        """Everything delivered to this person so far (own replies and notifications)."""
+        return self.inbox.get(self.actor.external_id, [])
+
+    def person(self, external_id: str, name: str) -> Chat:
+        return Chat(self.tutor, Actor(self.actor.channel, external_id, name), inbox=self.inbox)
 
     async def say(self, line: str) -> list[Reply]:
         if line.startswith("[press ") and line.endswith("]"):

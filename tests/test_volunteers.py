@@ -1,0 +1,321 @@
+"""Volunteers and classes through the tutor: invites, QR classes, joining, assignments, help,
+reminders and re-checks — and the authorization negatives."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.store.models import Class, Enrollment, HelpRequest, Invite, Outbox, Pairing, Recheck, StepEvent, User
+from bot.tutor.engine import utcnow
+from bot.tutor.events import Actor, Choice, Start
+from bot.tutor.scheduler import Scheduler
+from tests.support.dialog import Chat
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def setup_units(tutor) -> None:
+    async with tutor.db.transaction() as repo:
+        await repo.upsert_unit("hn", "Hà Nội", None, "tinh")
+        await repo.upsert_unit("hn-phuc-xa", "Phường Phúc Xá", "hn", "xa")
+        await repo.upsert_unit("hn-an-khanh", "Xã An Khánh", "hn", "xa")
+        await repo.upsert_unit("hue", "Huế", None, "tinh")
+        await repo.grant("console", "org-hn", "organizer", "hn", utcnow())
+        await repo.grant("console", "org-hue", "organizer", "hue", utcnow())
+
+
+def code_in(text: str) -> str:
+    match = re.search(r"gõ mã: ([A-Z0-9]{6})", text)
+    assert match, text
+    return match.group(1)
+
+
+async def make_volunteer(org: Chat, external_id: str, name: str, unit: str) -> Chat:
+    replies = await org.say(f"/moi {unit}")
+    invite_text = next(r.text for r in replies if "Lời mời" in r.text)
+    volunteer = org.person(external_id, name)
+    replies = await volunteer.say(f"/ma {code_in(invite_text)}")
+    assert "trở thành tình nguyện viên" in replies[0].text
+    return volunteer
+
+
+async def make_class(volunteer: Chat, name: str = "Lớp điện thoại thôn 3") -> tuple[str, Class]:
+    await volunteer.say("/taolop")
+    await volunteer.say(name)
+    await volunteer.say("Nhà văn hóa thôn 3")
+    replies = await volunteer.say("25/11 8:00")
+    created = replies[-1]
+    assert created.text.startswith(f"✅ Đã tạo lớp «{name}» (Nhà văn hóa thôn 3, 08:00 25/11/")
+    assert created.image_bytes is not None and created.image_bytes.startswith(PNG)
+    async with volunteer.tutor.db.reader() as repo:
+        klass = (await repo.session.execute(select(Class).where(Class.name == name))).scalar_one()
+    assert klass.short_code in created.text
+    return created.text, klass
+
+
+@pytest.fixture
+async def world(tutor):
+    await setup_units(tutor)
+    org = Chat(tutor, Actor("console", "org-hn", "Chị Hà (Tỉnh đoàn)"))
+    volunteer = await make_volunteer(org, "tnv-minh", "Minh", "hn-phuc-xa")
+    return tutor, org, volunteer
+
+
+async def test_full_campaign_flow(world) -> None:
+    tutor, _org, minh = world
+    _text, klass = await make_class(minh)
+    assert len(klass.code) >= 12  # ≥ 64 random bits in the link code
+
+    # Two learners join: one by the deep link, one by typing the short code.
+    lan = minh.person("lan", "Bà Lan")
+    replies = await lan.send(Start(f"c-{klass.code}"))
+    assert any("Bác đã vào lớp «Lớp điện thoại thôn 3»" in r.text and "Minh" in r.text for r in replies)
+    hoa = minh.person("hoa", "Bà Hoa")
+    await hoa.say("/start")
+    replies = await hoa.say(klass.short_code.lower())
+    assert any("Bác đã vào lớp" in r.text for r in replies)
+    assert [r.text for r in minh.received() if "đã vào lớp" in r.text] == [
+        "👋 Bà Lan đã vào lớp «Lớp điện thoại thôn 3».",
+        "👋 Bà Hoa đã vào lớp «Lớp điện thoại thôn 3».",
+    ]
+    async with tutor.db.reader() as repo:
+        enrolled = (await repo.session.execute(select(func.count()).select_from(Enrollment))).scalar_one()
+        pairs = (await repo.session.execute(select(func.count()).select_from(Pairing))).scalar_one()
+    assert (enrolled, pairs) == (2, 2)
+
+    # The volunteer assigns a lesson to the class: both learners are told, and it is offered first.
+    await minh.say(f"/giaobai thu-nghiem {klass.short_code}")
+    for learner in (lan, hoa):
+        note = learner.received()[-1]
+        assert note.text.startswith("📌 Tình nguyện viên Minh giao cho Bác bài «Bài thử nghiệm».")
+        assert note.buttons[0].data == "l.thu-nghiem"
+    menu = (await lan.say("/menu"))[-1]
+    assert menu.buttons[0].label == "📌 Bài được giao: Bài thử nghiệm"
+
+    # Help mid-step: the volunteer receives the context and answers through the bot.
+    await lan.send(Choice(note.buttons[0].data))
+    await lan.say("1")
+    await lan.say("1")  # a wrong answer on the quiz
+    await lan.say("giúp")
+    request_note = minh.received()[-1]
+    assert request_note.text.startswith("🙋 Bà Lan cần giúp (yêu cầu #")
+    assert "Bài: Bài thử nghiệm" in request_note.text
+    assert "Bước 2/4: Có nên đưa mã OTP cho người lạ không?" in request_note.text
+    assert "Trả lời gần nhất: 1. Có (chưa đúng)" in request_note.text
+    await minh.send(Choice(request_note.buttons[0].data))  # ✍️ Trả lời
+    await minh.say("Bác nhớ: không bao giờ đưa mã OTP cho ai nhé.")
+    answer = lan.received()[-1]
+    assert (
+        answer.text == "💬 Tình nguyện viên Minh trả lời Bác:\nBác nhớ: không bao giờ đưa mã OTP cho ai nhé."
+    )
+    await minh.send(Choice(request_note.buttons[1].data))  # ✅ Đã giải quyết
+    async with tutor.db.reader() as repo:
+        request = (await repo.session.execute(select(HelpRequest))).scalar_one()
+    assert request.status == "resolved" and request.answered_at and request.resolved_at
+
+    # The volunteer's list shows both learners with class, lesson and step.
+    await minh.say("/hocvien")
+    listing = next(r.text for r in reversed(minh.received()) if r.text.startswith("👥 Học viên"))
+    assert "Bà Lan · lớp Lớp điện thoại thôn 3 · «Bài thử nghiệm» bước 2/4" in listing
+    assert "Bà Hoa · lớp Lớp điện thoại thôn 3 · chưa học bài nào" in listing
+
+
+async def test_learner_cannot_use_volunteer_or_organizer_commands(world) -> None:
+    tutor, _org, minh = world
+    lan = minh.person("lan", "Bà Lan")
+    await lan.say("/start")
+    for command in [
+        "/taolop",
+        "/hocvien",
+        "/lop",
+        "/giaobai thu-nghiem ABC123",
+        "/moi hn",
+        "/tnv",
+        "/chuyen 1 2",
+        "/traloi 1 hi",
+        "/xong 1",
+    ]:
+        replies = await lan.say(command)
+        assert replies[0].text.startswith("Cháu chưa biết lệnh này"), command
+    replies = await lan.send(Choice("h.r1"))  # a forged volunteer button
+    assert replies[0].text.startswith("Cháu chưa biết lệnh này")
+    async with tutor.db.reader() as repo:
+        assert (await repo.session.execute(select(func.count()).select_from(Class))).scalar_one() == 0
+        assert (await repo.session.execute(select(func.count()).select_from(Invite))).scalar_one() == 1
+
+
+async def test_volunteer_is_limited_to_own_learners_and_requests(world) -> None:
+    tutor, org, minh = world
+    _text, klass = await make_class(minh)
+    lan = minh.person("lan", "Bà Lan")
+    await lan.send(Start(f"c-{klass.code}"))
+    await lan.say("/giupdo")
+    async with tutor.db.reader() as repo:
+        request = (await repo.session.execute(select(HelpRequest))).scalar_one()
+    # A volunteer of another commune sees none of this.
+    khanh = await make_volunteer(org, "tnv-khanh", "Khánh", "hn-an-khanh")
+    replies = await khanh.say("/hocvien")
+    assert "chưa kèm học viên nào" in replies[0].text
+    replies = await khanh.say("/yeucau")
+    assert "Không có yêu cầu" in replies[0].text
+    replies = await khanh.say(f"/traloi {request.id} xin chào")
+    assert replies[0].text.startswith("Không tìm thấy")
+    replies = await khanh.send(Choice(f"h.d{request.id}"))
+    assert replies[0].text.startswith("Không tìm thấy")
+    replies = await khanh.say(f"/giaobai thu-nghiem {klass.short_code}")
+    assert "Không tìm thấy" in replies[0].text
+    assert not [r for r in lan.received() if "Khánh" in r.text]
+    async with tutor.db.reader() as repo:
+        request = (await repo.session.execute(select(HelpRequest))).scalar_one()
+    assert request.status == "open"
+    # An organizer of another province cannot move the learner or invite into Hà Nội.
+    async with tutor.db.reader() as repo:
+        khanh_row = await repo.user_by_external("console", "tnv-khanh")
+    hue = org.person("org-hue", "Anh Huế")
+    replies = await hue.say(f"/chuyen {request.learner_id} {khanh_row.id}")
+    assert replies[0].text.startswith("Không tìm thấy")
+    replies = await hue.say("/moi hn-phuc-xa")
+    assert "Không có đơn vị «hn-phuc-xa» trong phạm vi của bạn." in replies[0].text
+
+
+async def test_forged_expired_and_used_up_codes_change_nothing(world) -> None:
+    tutor, org, _minh = world
+    stranger = org.person("stranger", "Người lạ")
+    await stranger.say("/start")
+    replies = await stranger.say("/ma ZZ99ZZ")
+    assert "không đúng hoặc đã hết hạn" in replies[0].text
+    replies = await stranger.send(Start("v-notarealcode"))
+    assert any("không đúng hoặc đã hết hạn" in r.text for r in replies)
+    # An expired invite and a used-up one are refused.
+    await org.say("/moi hn-an-khanh")
+    async with tutor.db.transaction() as repo:
+        invites = (await repo.session.execute(select(Invite).order_by(Invite.created_at))).scalars().all()
+        expired, used = invites[-1], invites[0]
+        expired.expires_at = utcnow() - timedelta(minutes=1)
+        used.uses = used.max_uses
+    for invite in (expired, used):
+        replies = await stranger.send(Start(f"v-{invite.code}"))
+        assert any("không đúng hoặc đã hết hạn" in r.text for r in replies)
+    async with tutor.db.reader() as repo:
+        user = (await repo.session.execute(select(User).where(User.external_id == "stranger"))).scalar_one()
+    assert user.role == "learner"
+
+
+async def test_typed_codes_are_rate_limited(world) -> None:
+    _tutor, _org, minh = world
+    _text, klass = await make_class(minh)
+    guesser = minh.person("guesser", "Đoán mò")
+    await guesser.say("/start")
+    for guess in ["AB12CD", "EF34GH", "JK56MN", "PQ78RS", "TU92VW"]:
+        await guesser.say(guess)
+    replies = await guesser.say(klass.short_code)  # even the right code is refused for a while
+    assert "nhập sai mã nhiều lần" in replies[0].text
+
+
+async def test_organizer_moves_a_learner_to_another_volunteer(world) -> None:
+    tutor, org, minh = world
+    _text, klass = await make_class(minh)
+    lan = minh.person("lan", "Bà Lan")
+    await lan.send(Start(f"c-{klass.code}"))
+    khanh = await make_volunteer(org, "tnv-khanh", "Khánh", "hn-an-khanh")
+    async with tutor.db.reader() as repo:
+        lan_row = await repo.user_by_external("console", "lan")
+        khanh_row = await repo.user_by_external("console", "tnv-khanh")
+    replies = await org.say(f"/chuyen {lan_row.id} {khanh_row.id}")
+    assert replies[0].text == "✅ Đã chuyển Bà Lan sang tình nguyện viên Khánh."
+    assert khanh.received()[-1].text.startswith("👤 Bạn được giao kèm học viên Bà Lan.")
+    assert lan.received()[-1].text == "Từ nay tình nguyện viên Khánh sẽ giúp Bác học ạ."
+    await lan.say("/giupdo")  # now goes to the new volunteer
+    assert khanh.received()[-1].text.startswith("🙋 Bà Lan cần giúp")
+
+
+def local(day: int, hour: int) -> datetime:
+    """A naive-UTC time for `hour` o'clock in Hồ Chí Minh City on 2026-12-<day>."""
+    return datetime(2026, 12, day, hour) - timedelta(hours=7)
+
+
+async def test_reminders_only_inside_hours_once_per_period_and_stop_after_three(tutor) -> None:
+    lan = Chat(tutor, Actor("console", "lan", "Bà Lan"))
+    await lan.say("/start l-thu-nghiem")
+    await lan.say("1")
+    async with tutor.db.transaction() as repo:
+        user = await repo.user_by_external("console", "lan")
+        user.last_active_at = local(1, 9)
+    scheduler = Scheduler(tutor)
+
+    async def nudges() -> int:
+        async with tutor.db.reader() as repo:
+            outbox = (await repo.session.execute(select(Outbox.payload))).scalars().all()
+        return sum(1 for p in outbox if p.get("text", "").startswith("⏰"))
+
+    assert (await scheduler.tick(local(4, 22)))["reminded"] == 0  # 22:00: quiet hours
+    assert (await scheduler.tick(local(4, 6)))["reminded"] == 0  # 06:00: too early
+    assert (await scheduler.tick(local(4, 9)))["reminded"] == 1
+    assert (await scheduler.tick(local(4, 15)))["reminded"] == 0  # at most one per idle period
+    assert (await scheduler.tick(local(6, 10)))["reminded"] == 1
+    assert (await scheduler.tick(local(8, 11)))["reminded"] == 1
+    assert (await scheduler.tick(local(10, 12)))["reminded"] == 0  # three unanswered: stop
+    assert await nudges() == 3
+    # Answering resets the count; "tạm dừng" pauses reminders altogether.
+    replies = await lan.say("tam dung")
+    assert replies[0].text.startswith("Dạ, cháu tạm dừng nhắc học.")
+    async with tutor.db.transaction() as repo:
+        user = await repo.user_by_external("console", "lan")
+        assert user.reminders_paused and user.reminders_unanswered == 0
+        user.last_active_at = local(10, 9)
+    assert (await scheduler.tick(local(14, 10)))["reminded"] == 0
+    await lan.say("tiếp tục nhắc")
+    async with tutor.db.transaction() as repo:
+        user = await repo.user_by_external("console", "lan")
+        user.last_active_at = local(10, 9)
+    assert (await scheduler.tick(local(14, 10)))["reminded"] == 1
+    # The nudge is a screen of its own: typing its first choice continues the lesson.
+    replies = await lan.say("1")
+    assert replies[-1].text.startswith("Bước 2/4")
+
+
+async def test_help_escalates_to_the_units_organizers(world) -> None:
+    tutor, _org, minh = world
+    _text, klass = await make_class(minh)
+    lan = minh.person("lan", "Bà Lan")
+    await lan.send(Start(f"c-{klass.code}"))
+    await lan.say("/giupdo")
+    scheduler = Scheduler(tutor)
+    assert (await scheduler.tick(utcnow() + timedelta(minutes=30)))["escalated"] == 0
+    assert (await scheduler.tick(utcnow() + timedelta(minutes=125)))["escalated"] == 1
+    assert (await scheduler.tick(utcnow() + timedelta(minutes=300)))["escalated"] == 0  # once
+    async with tutor.db.reader() as repo:
+        rows = (
+            await repo.session.execute(select(Outbox, User.external_id).join(User, User.id == Outbox.user_id))
+        ).all()
+    escalations = [ext for row, ext in rows if row.payload.get("text", "").startswith("⚠️ Yêu cầu giúp đỡ")]
+    assert escalations == ["org-hn"]  # Hà Nội's organizer, not Huế's
+
+
+async def test_rechecks_at_3_7_30_days_are_recorded(tutor) -> None:
+    lan = Chat(tutor, Actor("console", "lan", "Bà Lan"))
+    for line in ["/start l-thu-nghiem", "1", "2", "xong", "1"]:
+        await lan.say(line)
+    async with tutor.db.reader() as repo:
+        due = (await repo.session.execute(select(Recheck).order_by(Recheck.number))).scalars().all()
+    done_at = due[0].due_at - timedelta(days=3)
+    assert [round((r.due_at - done_at).total_seconds() / 86400) for r in due] == [3, 7, 30]
+    scheduler = Scheduler(tutor)
+    when = due[0].due_at + timedelta(hours=1)
+    when = when.replace(hour=3)  # 10:00 in Hồ Chí Minh City
+    assert (await scheduler.tick(when))["rechecks"] == 1
+    async with tutor.db.reader() as repo:
+        user = await repo.user_by_external("console", "lan")
+    question = user.state["choices"]
+    assert question[1][0] == "Không" and question[1][1].startswith("recheck:")
+    replies = await lan.say("khong")
+    assert replies[0].text.startswith("✅ Đúng rồi!")
+    async with tutor.db.reader() as repo:
+        event = (
+            await repo.session.execute(select(StepEvent).where(StepEvent.kind == "recheck"))
+        ).scalar_one()
+    assert (event.step_id, event.answer, event.correct) == ("cau-hoi", "2", True)
