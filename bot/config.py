@@ -7,6 +7,7 @@ one line naming the key (`ConfigError`), never a traceback.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -33,12 +34,32 @@ class WebhookSettings(_Section):
     secret_token: str | None = None
 
 
+class TelegramWebhookSettings(WebhookSettings):
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("1–256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+class ZaloWebhookSettings(WebhookSettings):
+    port: int = Field(default=8444, ge=1, le=65535)
+
+    @field_validator("secret_token")
+    @classmethod
+    def _zalo_secret(cls, value: str | None) -> str | None:
+        if value is not None and not 8 <= len(value) <= 256:
+            raise ValueError("Zalo needs 8–256 characters")
+        return value
+
+
 class TelegramSettings(_Section):
     enabled: bool = True
     token: str | None = None
     mode: Literal["polling", "webhook"] = "polling"
     base_url: str = "https://api.telegram.org/bot"
-    webhook: WebhookSettings = WebhookSettings()
+    webhook: TelegramWebhookSettings = TelegramWebhookSettings()
     poll_timeout: int = Field(default=10, ge=0, le=50)
 
 
@@ -48,7 +69,7 @@ class ZaloSettings(_Section):
     mode: Literal["polling", "webhook"] = "polling"
     base_url: str = "https://bot-api.zaloplatforms.com"
     media_base_url: str | None = None  # public URL that serves the lessons folder's media
-    webhook: WebhookSettings = WebhookSettings(port=8444)
+    webhook: ZaloWebhookSettings = ZaloWebhookSettings()
     poll_timeout: int = Field(default=30, ge=1, le=60)
 
 

@@ -319,3 +319,14 @@ async def test_rechecks_at_3_7_30_days_are_recorded(tutor) -> None:
             await repo.session.execute(select(StepEvent).where(StepEvent.kind == "recheck"))
         ).scalar_one()
     assert (event.step_id, event.answer, event.correct) == ("cau-hoi", "2", True)
+
+
+async def test_a_code_with_many_digits_is_not_mistaken_for_an_otp(world) -> None:
+    tutor, _org, minh = world
+    _text, klass = await make_class(minh)
+    async with tutor.db.transaction() as repo:
+        row = await repo.class_(klass.id)
+        row.short_code = "K2345M"
+    hoa = minh.person("hoa", "Bà Hoa")
+    replies = await hoa.say("k2345m")
+    assert any("Bác đã vào lớp" in r.text for r in replies)

@@ -70,6 +70,20 @@ async def start_channel(channel: Channel) -> None:
         raise StartupError(f"{name}: {type(exc).__name__}: {exc}") from None
     except OSError as exc:
         raise StartupError(f"{name}: {exc}") from None
+    except Exception as exc:
+        from bot.channels.zalo import ZaloError
+
+        if isinstance(exc, ZaloError) and exc.code == 401:
+            raise StartupError(f"{name}: the token was rejected; check HOCVUSO_ZALO_TOKEN") from None
+        if isinstance(exc, ZaloError):
+            raise StartupError(
+                f"{name}: the Bot API refused to start ({exc.code} {exc.description})"
+            ) from None
+        import httpx
+
+        if isinstance(exc, httpx.HTTPError):
+            raise StartupError(f"{name}: cannot reach the Bot API ({exc})") from None
+        raise
 
 
 async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:

@@ -71,14 +71,17 @@ def _failed(turn: Turn) -> None:
     turn.set_state("code_failures", [*failures, turn.now.isoformat()][-MAX_FAILURES:])
 
 
-async def redeem(turn: Turn, code: str, typed: bool) -> None:
-    """A class code or a volunteer invite, from a deep link or typed."""
+async def redeem(turn: Turn, code: str, typed: bool, first_contact: bool = False) -> None:
+    """A class code or a volunteer invite, from a deep link or typed. On a first contact the
+    learner welcome comes first — except for an invitation, which is no learner's business."""
     b = turn.tutor.words.address
     if typed and _rate_limited(turn):
         turn.say(TOO_MANY.format(b=b))
         return
     klass = await turn.repo.class_by_code(code)
     if klass is not None and (typed or klass.code == code):
+        if first_contact:
+            turn.say(turn.w("welcome"))
         await join_class(turn, klass)
         return
     invite = await turn.repo.invite_by_code(code)
@@ -87,6 +90,8 @@ async def redeem(turn: Turn, code: str, typed: bool) -> None:
         return
     if typed:
         _failed(turn)
+    if first_contact:
+        turn.say(turn.w("welcome"))
     from bot.tutor import screens
 
     await screens.show_menu(turn, intro=turn.w("deep_link_unknown"))

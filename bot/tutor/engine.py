@@ -131,6 +131,17 @@ class Tutor:
     # --- dispatch ------------------------------------------------------------------------------
 
     async def _dispatch(self, turn: Turn, event: Event) -> None:
+        if turn.created and not isinstance(event, (Start, Command)):
+            # First contact without /start (Zalo has no start button): welcome and menu — or, if
+            # the first message is a join code, the class or invitation it names.
+            turn.set_state("welcomed", True)
+            code = codes.looks_like_code(event.text) if isinstance(event, Text) else None
+            if code is not None:
+                await codes.redeem(turn, code, typed=True, first_contact=True)
+            else:
+                turn.say(turn.w("welcome"))
+                await screens.show_menu(turn)
+            return
         if isinstance(event, Start):
             await self._start(turn, event.payload)
         elif isinstance(event, Command):
@@ -168,9 +179,10 @@ class Tutor:
 
     async def _start(self, turn: Turn, payload: str | None) -> None:
         # A volunteer invite is not a learner's first lesson: no learner welcome for it.
-        if not turn.state.get("welcomed") and not (payload or "").startswith("v-"):
+        if not turn.state.get("welcomed"):
             turn.set_state("welcomed", True)
-            turn.say(turn.w("welcome"))
+            if not (payload or "").startswith("v-"):
+                turn.say(turn.w("welcome"))
         if payload:
             for prefix, route in self.router.links.items():
                 if payload.startswith(prefix):
@@ -205,14 +217,19 @@ class Tutor:
         await self.perform(turn, choices[int(index)][1])
 
     async def _text(self, turn: Turn, text: str) -> None:
-        if privacy.looks_secret(text, len(turn.choices)):
+        # Learners are guarded; volunteers' answers legitimately carry hotline numbers.
+        if (
+            turn.user.role == "learner"
+            and codes.looks_like_code(text) is None  # "K2345M" is a class code, not an OTP
+            and privacy.looks_secret(text, len(turn.choices))
+        ):
             await privacy.warn(turn)
             return
-        if len(text) > LONG_TEXT:
+        awaiting = bool(turn.state.get("awaiting"))
+        if len(text) > LONG_TEXT and not awaiting:
             await self._unknown(turn, turn.w("long_text"))
             return
         choices = turn.choices
-        awaiting = bool(turn.state.get("awaiting"))
         # While a screen waits for free text (a class name, an answer), only an exact label or a
         # number picks a button; anything else is the text asked for.
         index = match_choice(text, [(label, action) for label, action, _nav in choices], strict=awaiting)

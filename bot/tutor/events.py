@@ -60,4 +60,4 @@ def parse_text(text: str) -> Event:
     args = (match.group(2) or "").strip()
     if name == "start":
         return Start(args.split()[0][:64] if args else None)
-    return Command(name, args[:200])
+    return Command(name, args)

@@ -539,7 +539,7 @@ async def _answer(turn: Turn, request_id: str, text: str) -> None:
     if request is None or learner is None or request.status == "resolved":
         await show_volunteer_menu(turn, intro=T["not_found"])
         return
-    body = text.strip()[:1500]
+    body = text.strip()[:3500]
     turn.notify(
         learner,
         Reply(

@@ -1,0 +1,289 @@
+"""Zalo channel on the Zalo Bot API (httpx): the same tutor, rendered without buttons.
+
+The API is Telegram-like but returns one update per `getUpdates` (no offsets), answers "nothing yet"
+with `error_code 408`, caps messages at 2,000 characters and has no keyboards — so choices are
+numbered lines the learner answers by number or words. The token travels in the URL path: it is never
+logged (errors are logged by type and a redacted message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import re
+from typing import Any
+
+import httpx
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
+from bot.channels.split import split_text
+from bot.config import ZaloSettings
+from bot.tutor.engine import Tutor
+from bot.tutor.events import Actor, Event, Media, parse_text
+from bot.tutor.replies import Delivery, Reply
+
+log = logging.getLogger("hocvuso.zalo")
+
+CHANNEL = "zalo"
+TEXT_LIMIT = 2000
+SCREEN_BUTTON = re.compile(r"^\d+\.\d+$")
+MEDIA_EVENTS = {
+    "message.image.received": "photo",
+    "message.sticker.received": "sticker",
+    "message.voice.received": "voice",
+    "message.link.received": "link",
+    "message.unsupported.received": "unsupported",
+}
+NO_IMAGE = "🖼 (Bước này có hình minh họa. Bác xem trên Telegram, hoặc nhờ tình nguyện viên chỉ giúp.)"
+
+
+class ZaloError(Exception):
+    def __init__(self, code: int, description: str):
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+class ZaloClient:
+    """A small client for the Zalo Bot API: `{ok, result}` envelopes; ok:false is an error even
+    with HTTP 200."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 15.0):
+        self._token = token
+        self._base = f"{base_url.rstrip('/')}/bot{token}/"
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._token, "<token>")
+
+    async def call(self, method: str, http_timeout: float | None = None, **params: Any) -> Any:
+        try:
+            response = await self._http.post(
+                self._base + method,
+                json=params,
+                timeout=http_timeout if http_timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.HTTPError as exc:
+            # httpx messages can quote the URL; keep the token out of every error.
+            raise httpx.TransportError(self.redact(f"{type(exc).__name__}: {exc}")) from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise ZaloError(response.status_code, f"non-JSON answer (HTTP {response.status_code})") from None
+        if not isinstance(body, dict) or not body.get("ok"):
+            code = (
+                int(body.get("error_code") or response.status_code)
+                if isinstance(body, dict)
+                else response.status_code
+            )
+            description = str(body.get("description") or "") if isinstance(body, dict) else ""
+            raise ZaloError(code, description)
+        return body.get("result")
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+def event_from_update(update: dict[str, Any]) -> tuple[Actor, Event, str | None] | None:
+    """(who, what, dedupe key) from a Zalo update, or None for something that is not a message."""
+    name = str(update.get("event_name") or "")
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return None
+    chat = message.get("chat") or {}
+    sender = message.get("from") or {}
+    chat_id = chat.get("id") or sender.get("id")
+    if not chat_id or sender.get("is_bot"):
+        return None
+    actor = Actor(CHANNEL, str(chat_id), sender.get("display_name"))
+    key = str(message["message_id"]) if message.get("message_id") else None
+    if name == "message.text.received" and isinstance(message.get("text"), str):
+        return actor, parse_text(message["text"]), key
+    return actor, Media(MEDIA_EVENTS.get(name, "unsupported")), key
+
+
+def render_text(reply: Reply) -> str:
+    """Numbered choices under the text; other buttons become what to type instead."""
+    lines = [reply.text]
+    number = 0
+    for button in reply.buttons:
+        if SCREEN_BUTTON.match(button.data):
+            number += 1
+            lines.append(f"{number}. {button.label}")
+        elif button.data.startswith("h.r"):
+            lines.append(f"✍️ Trả lời: gõ /traloi {button.data[3:]} <câu trả lời>")
+        elif button.data.startswith("h.d"):
+            lines.append(f"✅ Đã giải quyết: gõ /xong {button.data[3:]}")
+    if number:
+        lines.append("(Bác gõ số để chọn)")
+    return "\n".join(lines)
+
+
+class ZaloChannel:
+    quota_backoff = 5.0  # seconds to keep a message after "Quota exceeded" (no limit is published)
+
+    def __init__(self, tutor: Tutor, settings: ZaloSettings, token: str):
+        self.tutor = tutor
+        self.settings = settings
+        self.client = ZaloClient(settings.base_url, token)
+        self.pump = OutboxPump(tutor.db, CHANNEL, self.send)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    # --- incoming ------------------------------------------------------------------------------
+
+    async def handle_update(self, update: dict[str, Any]) -> None:
+        parsed = event_from_update(update)
+        if parsed is None:
+            return
+        actor, event, key = parsed
+        deliveries = await self.tutor.handle(actor, event, key)
+        await self.pump.deliver(deliveries)
+
+    async def poll(self) -> None:
+        """One update per call; 408 = nothing yet (poll again at once); errors back off."""
+        backoff = 1.0
+        while True:
+            try:
+                # The HTTP client waits 5 s longer than Zalo holds the call open.
+                update = await self.client.call(
+                    "getUpdates",
+                    http_timeout=self.settings.poll_timeout + 5,
+                    timeout=self.settings.poll_timeout,
+                )
+            except asyncio.CancelledError:
+                raise
+            except ZaloError as exc:
+                if exc.code == 408:
+                    backoff = 1.0
+                    continue
+                log.warning(
+                    "zalo: getUpdates failed (%s); retrying in %.0fs", self.client.redact(str(exc)), backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            except (httpx.HTTPError, OSError) as exc:
+                log.warning(
+                    "zalo: network error (%s); retrying in %.0fs", self.client.redact(str(exc)), backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            if isinstance(update, dict):
+                self._spawn(self.handle_update(update))
+
+    def _spawn(self, coroutine: Any) -> None:
+        # Learners are served concurrently; one learner's messages are ordered by the tutor.
+        task = asyncio.create_task(self._guard(coroutine))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guard(self, coroutine: Any) -> None:
+        try:
+            await coroutine
+        except Exception as exc:
+            log.error("zalo: %s: %s", type(exc).__name__, self.client.redact(str(exc)))
+
+    # --- outgoing ------------------------------------------------------------------------------
+
+    async def send(self, delivery: Delivery) -> None:
+        try:
+            await self._send(delivery)
+        except ZaloError as exc:
+            if exc.code == 429:
+                raise RetryLater(self.quota_backoff) from None  # "Quota exceeded": keep it, retry later
+            if exc.code in (400, 403, 404):
+                raise Undeliverable(f"{exc.code} {exc.description}") from None
+            raise
+
+    async def _send(self, delivery: Delivery) -> None:
+        reply = delivery.reply
+        chat_id = delivery.external_id
+        text = render_text(reply)
+        if reply.image and self.settings.media_base_url:
+            url = f"{self.settings.media_base_url.rstrip('/')}/{reply.image}"
+            await self.client.call("sendPhoto", chat_id=chat_id, photo=url)
+        elif reply.image:
+            text = f"{NO_IMAGE}\n{text}"
+        if reply.document is not None:
+            text = f"{text}\n📎 Tệp «{reply.document.filename}» chỉ gửi được qua Telegram hoặc email."
+        for chunk in split_text(text, TEXT_LIMIT):
+            await self.client.call("sendMessage", chat_id=chat_id, text=chunk)
+
+    # --- webhook -------------------------------------------------------------------------------
+
+    def _secret_ok(self, header: str | None) -> bool:
+        secret = self.settings.webhook.secret_token or ""
+        return bool(secret) and hmac.compare_digest((header or "").encode(), secret.encode())
+
+    def webhook_app(self) -> tornado.web.Application:
+        return tornado.web.Application([(rf"/{self._path()}", _WebhookHandler, {"channel": self})])
+
+    def _path(self) -> str:
+        return (self.settings.webhook.path or CHANNEL).strip("/")
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        me = await self.client.call("getMe")
+        if self.settings.mode == "webhook":
+            hook = self.settings.webhook
+            sockets = tornado.netutil.bind_sockets(hook.port, hook.listen)
+            self._server = tornado.httpserver.HTTPServer(self.webhook_app())
+            self._server.add_sockets(sockets)
+            if hook.url:
+                await self.client.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
+        else:
+            with contextlib.suppress(ZaloError):
+                await self.client.call("deleteWebhook")  # polling and webhook exclude each other
+            self._poller = asyncio.create_task(self.poll())
+        log.info("zalo: %s as %s", self.settings.mode, (me or {}).get("account_name", "bot"))
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        if self._server is not None:
+            self._server.stop()
+        for task in list(self._tasks):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 10)
+        await self.client.close()
+
+
+class _WebhookHandler(tornado.web.RequestHandler):
+    def initialize(self, channel: ZaloChannel) -> None:
+        self.channel = channel
+
+    async def post(self) -> None:
+        if not self.channel._secret_ok(self.request.headers.get("X-Bot-Api-Secret-Token")):
+            self.set_status(403)
+            self.finish()
+            return
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            self.set_status(400)
+            self.finish()
+            return
+        # Both shapes are in use: {ok, result: {event_name, message}} and {event_name, message}.
+        update = (
+            body.get("result") if isinstance(body, dict) and isinstance(body.get("result"), dict) else body
+        )
+        self.set_status(200)
+        self.finish(json.dumps({"ok": True}))
+        if isinstance(update, dict):  # answered first, processed after the 200
+            self.channel._spawn(self.channel.handle_update(update))
+
+    def log_exception(self, *args: Any) -> None:  # tornado would print the request line; keep it quiet
+        log.warning("zalo webhook: request failed")

@@ -1,0 +1,215 @@
+"""Zalo end to end: the adapter's httpx client against a Zalo Bot API stand-in on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.channels.zalo import ZaloChannel
+from bot.config import ZaloSettings
+from bot.tutor.engine import Tutor
+from tests.conftest import make_tutor
+from tests.support.zalo_standin import TOKEN, ZaloStandIn
+
+TU = "u-ba-tu"
+
+
+@pytest.fixture
+async def zalo() -> AsyncIterator[ZaloStandIn]:
+    server = await ZaloStandIn().start()
+    yield server
+    await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def running(tutor: Tutor, api: ZaloStandIn, **settings: object) -> AsyncIterator[ZaloChannel]:
+    config = ZaloSettings.model_validate(
+        {"enabled": True, "base_url": api.base_url, "poll_timeout": 1, **settings}
+    )
+    channel = ZaloChannel(tutor, config, TOKEN)
+    channel.quota_backoff = 0.5
+    channel.pump.interval = 0.1
+    await channel.start()
+    pump = asyncio.create_task(channel.pump.run())
+    try:
+        yield channel
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+        await channel.stop()
+
+
+@pytest.fixture
+async def tutor(db_url: str) -> AsyncIterator[Tutor]:
+    t = await make_tutor(db_url)
+    yield t
+    await t.db.close()
+
+
+async def test_lesson_by_typed_numbers_and_words_without_diacritics(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "xin chao")
+        menu = await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+        assert "1. ▶️ Bắt đầu học: Bài thử nghiệm" in menu and "(Bác gõ số để chọn)" in menu
+        for text, expect in [
+            ("1", "Bước 1/4"),
+            ("tiep tuc", "Bước 2/4"),
+            ("khong", "✅ Đúng rồi!"),
+            ("xong", "Bước 4/4"),
+            ("1", "🎉 Chúc mừng"),
+        ]:
+            await zalo.push_text(TU, text)
+            await zalo.wait_text(TU, expect)
+        assert all(len(t) <= 2000 for t in zalo.texts(TU))
+
+
+async def test_408_means_poll_again_at_once(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    async with running(tutor, zalo):
+        await zalo.wait_for(lambda s: s.timeouts >= 2, timeout=10)
+        await zalo.push_text(TU, "/start")
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+
+
+async def test_server_errors_back_off_and_recover(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    zalo.fail_next = 2
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "/start")
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?", timeout=20)
+    assert zalo.get_updates_calls >= 3
+
+
+async def test_quota_exceeded_backs_off_and_keeps_the_message(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    zalo.quota_next = 2
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "/start")
+        welcome = await zalo.wait_text(TU, "Chào Bác! Cháu là Học vụ số", timeout=20)
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?", timeout=20)
+    texts = zalo.texts(TU)
+    assert texts.index(welcome) < texts.index(next(t for t in texts if "muốn làm gì" in t))  # order kept
+    assert sum("Chào Bác! Cháu là Học vụ số" in t for t in texts) == 1  # delivered once
+
+
+async def test_stickers_images_and_unsupported_are_acknowledged(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "/start")
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+        for event in ("message.sticker.received", "message.image.received", "message.unsupported.received"):
+            before = len(zalo.texts(TU))
+            await zalo.push_event(TU, event)
+            await zalo.wait_for(lambda s, n=before: len(s.texts(TU)) > n)
+            assert zalo.texts(TU)[-1].startswith("Cháu chỉ đọc được chữ thôi ạ.")
+
+
+async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/zalo-hook"
+    hook = {"url": url, "port": port, "path": "zalo-hook", "secret_token": "hook-secret-123"}
+    async with running(tutor, zalo, mode="webhook", webhook=hook):
+        assert zalo.webhook == {"url": url, "secret_token": "hook-secret-123"}
+        update = {
+            "event_name": "message.text.received",
+            "message": {
+                "from": {"id": TU, "display_name": "Bà Tư"},
+                "chat": {"id": TU, "chat_type": "PRIVATE"},
+                "text": "/start",
+                "message_id": "x1",
+                "date": 1,
+            },
+        }
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, json=update)
+            wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "hook-secret-124"})
+        assert (missing.status_code, wrong.status_code) == (403, 403)
+        assert zalo.texts(TU) == []
+        # The stand-in posts as Zalo does, alternating wrapped and unwrapped bodies.
+        for text, expect in [
+            ("/start l-thu-nghiem", "Bước 1/4"),
+            ("1", "Bước 2/4"),
+            ("2", "Bước 3/4"),
+            ("1", "Bước 4/4"),
+            ("tiep", "🎉 Chúc mừng"),
+        ]:
+            await zalo.push_text(TU, text)
+            await zalo.wait_text(TU, expect)
+        assert set(zalo.webhook_responses) == {200}
+
+
+async def test_long_volunteer_answer_is_split_and_reaches_zalo_from_another_channel(
+    tutor: Tutor, zalo: ZaloStandIn
+) -> None:
+    from bot.tutor.engine import utcnow
+    from bot.tutor.events import Actor
+    from tests.support.dialog import Chat
+
+    async with tutor.db.transaction() as repo:
+        await repo.upsert_unit("x", "Xã X", None, "xa")
+        volunteer = await repo.grant("console", "tnv", "volunteer", "x", utcnow())
+        volunteer.display_name = "Minh"
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "/start")
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+        async with tutor.db.transaction() as repo:
+            learner = await repo.user_by_external("zalo", TU)
+            learner.unit_id = "x"
+        await zalo.push_text(TU, "/giupdo")
+        await zalo.wait_text(TU, "Cháu đã báo cho người giúp")
+        minh = Chat(tutor, Actor("console", "tnv", "Minh"))
+        sentence = "Bác mở ứng dụng Zalo, bấm vào ô tìm kiếm ở trên cùng rồi gõ tên người thân. "
+        await minh.say(f"/traloi 1 {sentence * 40}")
+        await zalo.wait_for(lambda s: len([t for t in s.texts(TU) if "Bác mở ứng dụng Zalo" in t]) >= 2)
+        parts = [t for t in zalo.texts(TU) if "Bác mở ứng dụng Zalo" in t]
+        assert parts[0].startswith("💬 Tình nguyện viên Minh trả lời Bác:")
+        assert all(len(p) <= 2000 for p in parts)
+
+
+async def test_token_never_logged(tutor: Tutor, caplog: pytest.LogCaptureFixture) -> None:
+    settings = ZaloSettings.model_validate(
+        {"enabled": True, "base_url": "http://127.0.0.1:9", "poll_timeout": 1}
+    )
+    channel = ZaloChannel(tutor, settings, TOKEN)
+    caplog.set_level(logging.DEBUG)
+    task = asyncio.create_task(channel.poll())
+    await asyncio.sleep(1.5)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await channel.client.close()
+    assert "network error" in caplog.text
+    assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
+
+
+@pytest.mark.parametrize("media_base_url", [None, "https://bot.example.vn/media"])
+async def test_lesson_images_by_url_or_described(
+    db_url: str, zalo: ZaloStandIn, media_base_url: str | None
+) -> None:
+    from tests.conftest import TESTS
+
+    t = await make_tutor(db_url, TESTS / "data" / "media-lessons")
+    try:
+        async with running(t, zalo, media_base_url=media_base_url):
+            await zalo.push_text(TU, "/start l-co-hinh")
+            step = await zalo.wait_text(TU, "Bác xem hình minh họa này.")
+            photos = [m for m in zalo.sent if m["method"] == "sendPhoto"]
+            if media_base_url:
+                assert photos == [
+                    {
+                        "method": "sendPhoto",
+                        "chat_id": TU,
+                        "photo": "https://bot.example.vn/media/media/hinh.png",
+                    }
+                ]
+                assert "có hình minh họa" not in step
+            else:
+                assert photos == []
+                assert step.startswith("🖼 (Bước này có hình minh họa.")
+    finally:
+        await t.db.close()
