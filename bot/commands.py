@@ -12,8 +12,10 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 def register_admin_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from bot import admin
+    from bot.reports import command as report
 
     admin.register(sub, common)
+    report.register(sub, common)
 
 
 def dispatch_admin(args: argparse.Namespace) -> Handler:
@@ -21,4 +23,8 @@ def dispatch_admin(args: argparse.Namespace) -> Handler:
 
     if args.command in ("units", "admin", "invite"):
         return admin.run
+    if args.command == "report":
+        from bot.reports.command import run
+
+        return run
     raise SystemExit(f"hocvuso: unknown command {args.command}")

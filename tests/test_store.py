@@ -53,7 +53,7 @@ async def test_every_answer_is_an_event(tutor) -> None:
         ("answer", "cau-hoi", "1", False, 1),
         ("answer", "cau-hoi", "2", True, 2),
         ("shown", "thuc-hanh", None, None, 1),
-        ("answer", "thuc-hanh", "done", True, 1),
+        ("answer", "thuc-hanh", "done", None, 1),
         ("shown", "ket", None, None, 1),
         ("answer", "ket", "next", None, 1),
         ("complete", "ket", None, None, 1),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.store.models import Invite, User
 from bot.tutor import codes
-from bot.tutor.replies import Reply
+from bot.tutor.replies import Document, Reply
 from bot.tutor.router import ORGANIZER, Router
 from bot.tutor.turn import ChoiceSpec, Turn
 from bot.tutor.volunteer import local_text
@@ -151,3 +151,38 @@ async def move_learner(turn: Turn, arg: str) -> None:
     turn.notify(volunteer, Reply(T["moved_volunteer"].format(learner=name)))
     turn.notify(learner, Reply(T["moved_learner"].format(volunteer=vname, b=turn.tutor.words.address)))
     turn.say(T["moved"].format(learner=name, volunteer=vname))
+
+
+async def _scope(turn: Turn):
+    from bot.reports import report_scope
+
+    return await report_scope(turn.repo, turn.user.unit_id, turn.now)
+
+
+@router.command("thongke", roles=ORGANIZER)
+@router.action("stats", roles=ORGANIZER)
+async def stats(turn: Turn, _arg: str) -> None:
+    """Targets vs actuals for the organizer's own scope only."""
+    from bot.reports import build_tables, summary_text
+
+    scope = await _scope(turn)
+    (summary,) = await build_tables(turn.repo, turn.catalog, turn.tutor.settings, scope, ["summary"])
+    turn.say(summary_text(summary, scope, turn.tutor.settings.campaign.name))
+    await show_organizer_menu(turn)
+
+
+@router.command("baocao", roles=ORGANIZER)
+@router.action("report", roles=ORGANIZER)
+async def excel_report(turn: Turn, _arg: str) -> None:
+    from bot.reports import build_tables
+    from bot.reports.render import to_xlsx
+    from bot.reports.tables import local
+
+    scope = await _scope(turn)
+    tables = await build_tables(turn.repo, turn.catalog, turn.tutor.settings, scope)
+    content = to_xlsx(tables, f"{turn.tutor.settings.campaign.name} — {scope.unit_name}")
+    day = local(turn.now, turn.tutor.settings.timezone).strftime("%Y-%m-%d")
+    name = f"bao-cao-{scope.unit_id or 'toan-bo'}-{day}.xlsx"
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    turn.say(f"📥 Báo cáo Excel: {scope.unit_name}, đến ngày {day}.", document=Document(name, content, mime))
+    await show_organizer_menu(turn)

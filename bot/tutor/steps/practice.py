@@ -18,16 +18,13 @@ def render(turn: Turn, lesson: Lesson, step: Step, progress: Progress) -> StepVi
 
 async def answer(turn: Turn, lesson: Lesson, step: Step, progress: Progress, action: str) -> Outcome:
     if action in ("done", "skip"):
-        turn.repo.add_event(
-            turn.user.id, lesson.id, step.id, "answer", turn.now, answer=action, correct=action == "done"
-        )
+        # `correct` is kept for quiz answers only: reports read it as "answered right".
+        turn.repo.add_event(turn.user.id, lesson.id, step.id, "answer", turn.now, answer=action)
         return Outcome.ADVANCE
     if action == "showagain":
         return Outcome.STAY
     if action == "notyet":
-        turn.repo.add_event(
-            turn.user.id, lesson.id, step.id, "answer", turn.now, answer="notyet", correct=False
-        )
+        turn.repo.add_event(turn.user.id, lesson.id, step.id, "answer", turn.now, answer="notyet")
         turn.show(
             "notyet",
             turn.w("practice_notyet"),

@@ -1,0 +1,78 @@
+"""Assemble report tables for a scope, and the short /thongke summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.config import Settings
+from bot.lessons import Catalog
+from bot.reports.render import display
+from bot.reports.tables import SHEETS, SUMMARY, Progress, ReportBuilder, Scope, Table
+from bot.store import Repository
+from bot.store.stats import Stats, Window
+
+
+async def report_scope(
+    repo: Repository,
+    unit_id: str | None,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    mask_names: bool = False,
+) -> Scope:
+    unit = await repo.unit(unit_id) if unit_id else None
+    return Scope(
+        unit_id=unit_id,
+        unit_name=unit.name if unit else "Toàn chiến dịch",
+        window=Window(await repo.scope(unit_id), since, until),
+        now=now,
+        mask_names=mask_names,
+    )
+
+
+async def build_tables(
+    repo: Repository,
+    catalog: Catalog,
+    settings: Settings,
+    scope: Scope,
+    keys: list[str] | None = None,
+    progress: Progress | None = None,
+) -> list[Table]:
+    builder = ReportBuilder(Stats(repo.session), catalog, settings, scope)
+    keys = keys or SHEETS
+    tables = []
+    for number, key in enumerate(keys, start=1):
+        if progress is not None:
+            progress(number, len(keys), key)
+        tables.append(await builder.build(key))
+    return tables
+
+
+def summary_text(table: Table, scope: Scope, campaign: str) -> str:
+    """/thongke: the summary table for one scope in a few short lines (≤ 500 characters)."""
+    values = {row[0]: row for row in table.rows}
+    column = {c.id: c for c in SUMMARY}
+
+    def actual(metric: str, kind: str = "actual") -> str:
+        return display(values[metric][3], column[kind]) if metric in values else "—"
+
+    rate_col = column["percent"]
+    lines = [
+        f"📊 {campaign} — {scope.unit_name}",
+        f"Người học: {actual('learners')} (hoạt động 7 ngày: {actual('active_7d')})",
+        f"Bài đã bắt đầu: {actual('lessons_started')} · học xong: {actual('completions')} "
+        f"({actual('completion_rate')}%)",
+        f"Lớp học: {actual('classes')} · Tình nguyện viên: {actual('volunteers')}",
+        f"Yêu cầu giúp đang chờ: {actual('help_open')} · trả lời sau (trung vị): {actual('help_median_minutes')} phút",
+        "🎯 Chỉ tiêu:",
+    ]
+    for metric, label in (
+        ("classes", "Lớp"),
+        ("learners", "Người học"),
+        ("completions", "Lượt học xong"),
+        ("volunteers", "TNV"),
+    ):
+        row = values[metric]
+        target = display(row[2], column["target"])
+        lines.append(f"• {label}: {display(row[3], column['actual'])}/{target} ({display(row[4], rate_col)})")
+    return "\n".join(lines)
