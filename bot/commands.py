@@ -16,6 +16,7 @@ def register_admin_commands(sub: argparse._SubParsersAction, common: argparse.Ar
 
     admin.register(sub, common)
     report.register(sub, common)
+    sub.add_parser("doctor", parents=[common], help="check config, database, migrations, lessons and tokens")
 
 
 def dispatch_admin(args: argparse.Namespace) -> Handler:
@@ -23,6 +24,10 @@ def dispatch_admin(args: argparse.Namespace) -> Handler:
 
     if args.command in ("units", "admin", "invite"):
         return admin.run
+    if args.command == "doctor":
+        from bot.doctor import command
+
+        return command
     if args.command == "report":
         from bot.reports.command import run
 

@@ -6,15 +6,18 @@ import logging
 import re
 
 _TOKEN = re.compile(r"(bot)?\d{6,}:[A-Za-z0-9_-]{20,}")
+_PHONE = re.compile(r"(?<![\d:])(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
 
 
 class RedactTokens(logging.Filter):
-    """Bot tokens travel inside URLs (Telegram and Zalo both put them in the path); never log them."""
+    """Bot tokens travel inside URLs (Telegram and Zalo both put them in the path) and library errors
+    may quote them; phone numbers may appear in a library's error text. Neither reaches the log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("bot<token>", message)
+        cleaned = _PHONE.sub("<phone>", _TOKEN.sub("bot<token>", message))
+        if cleaned != message:
+            record.msg = cleaned
             record.args = None
         return True
 

@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Protocol
 
-from bot.app import build_tutor
+from bot.app import build_tutor, load_lessons
 from bot.config import Settings
 from bot.tutor.engine import Tutor
 
@@ -117,6 +117,15 @@ async def _run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+
+    def reload_lessons() -> None:
+        # Edited lessons take effect without a restart; learners inside a changed lesson are
+        # moved to the nearest step and told (bot.tutor.flow.current).
+        tutor.catalog = load_lessons(settings)
+        log.info("lessons reloaded: %d lessons", len(tutor.catalog))
+
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, reload_lessons)
     try:
         await serve(tutor, settings, stop)
     except StartupError as exc:

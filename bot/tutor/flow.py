@@ -52,7 +52,8 @@ async def current(turn: Turn) -> tuple[Lesson, Progress] | None:
     if lesson is None or progress is None:
         turn.user.lesson_id = None
         if lesson is None:
-            turn.say(turn.w("lesson_removed", lesson=lesson_id))
+            # The lesson file was deleted: say so with the title the learner knew, then move on.
+            turn.say(turn.w("lesson_removed", lesson=turn.state.get("lesson_title") or lesson_id))
         return None
     if progress.status == "done":
         return None
@@ -63,8 +64,10 @@ async def current(turn: Turn) -> tuple[Lesson, Progress] | None:
         progress.step_id = lesson.steps[index].id
         progress.attempts = 0
         turn.say(turn.w("lesson_changed", number=index + 1))
-    if index != progress.step_index:
-        progress.step_index = index
+    elif index != progress.step_index:
+        # Steps were reordered or inserted: the same step, at its new position.
+        turn.say(turn.w("lesson_changed", number=index + 1))
+    progress.step_index = index
     return lesson, progress
 
 
@@ -107,6 +110,7 @@ async def open_lesson(turn: Turn, lesson_id: str) -> None:
         return
     progress = progress_map.get(lesson.id)
     turn.user.lesson_id = lesson.id
+    turn.set_state("lesson_title", lesson.title)
     if progress is not None and progress.status != "done":
         resumed = await current(turn)
         if resumed is not None:
