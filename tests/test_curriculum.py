@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.lessons import load_catalog
-from bot.lessons.model import MAX_MESSAGE
+from bot.lessons.model import MAX_STEP_TEXT as MAX_MESSAGE
 from tests.conftest import REPO_LESSONS
 
 MIN_PER_TRACK = {"dien-thoai": 5, "zalo": 3, "vneid": 5, "dich-vu-cong": 4, "an-toan": 4, "thanh-toan": 3}

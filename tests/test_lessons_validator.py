@@ -21,7 +21,7 @@ EXPECTED = {
     ("no-correct.yaml", 7): "exactly one option with 'correct: true' (found 0)",
     ("two-correct.yaml", 7): "exactly one option with 'correct: true' (found 2)",
     ("tabs.yaml", 6): "tab is used for indentation",
-    ("too-long.yaml", 7): "text is too long (800 characters, at most 500)",
+    ("too-long.yaml", 7): "text is too long (800 characters, at most 480)",
     ("unknown-key.yaml", 8): "unknown key 'colour' in step 1",
     ("unknown-track.yaml", 3): "track 'khong-co' is not declared",
     ("unparsable.yaml", 6): "YAML cannot be parsed",

@@ -10,11 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-MAX_MESSAGE = 500
+MAX_MESSAGE = 500  # what a learner receives in one message
+MAX_STEP_TEXT = 480  # leaves room for the bot's "Bước 3/12" header and icon
 MAX_BUTTON = 60
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
-Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE)]
+Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_STEP_TEXT)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 ButtonText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BUTTON)]
 MediaPath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
