@@ -144,8 +144,10 @@ class TelegramChannel:
         actor = Actor(CHANNEL, str(chat_id), query.from_user.full_name)
         deliveries = await self.tutor.handle(actor, Choice(query.data or ""), update.update_id)
         toast = next((d for d in deliveries if d.reply.toast and d.external_id == str(chat_id)), None)
-        # Every callback query is answered (or the learner's button keeps spinning).
-        await query.answer(text=toast.reply.text[:200] if toast else None)
+        # Every callback query is answered (or the learner's button keeps spinning). A second worker
+        # given the same update finds it already answered: that refusal is harmless.
+        with contextlib.suppress(TelegramError):
+            await query.answer(text=toast.reply.text[:200] if toast else None)
         if toast is not None:
             toast.meta["answered"] = True
         await self._close_keyboard(query.message, query.data or "", accepted=toast is None)

@@ -175,9 +175,17 @@ class Repository:
         self, channel: str, now: datetime, lease: timedelta, limit: int = 50
     ) -> list[tuple[Outbox, str]]:
         """Due, unsent messages for a channel with the recipient's platform id, leased so another
-        worker does not send them too."""
+        worker does not send them too. A message the recipient already has a newer one after (its
+        sender died before marking it sent, then the conversation moved on) is superseded: resending
+        it would show an old screen, so it is marked sent instead."""
+        later = Outbox.__table__.alias("later")
+        superseded = (
+            select(later.c.id)
+            .where(later.c.user_id == Outbox.user_id, later.c.id > Outbox.id, later.c.sent_at.is_not(None))
+            .exists()
+        )
         query: Select[Any] = (
-            select(Outbox, User.external_id)
+            select(Outbox, User.external_id, superseded)
             .join(User, User.id == Outbox.user_id)
             .where(
                 Outbox.channel == channel,
@@ -192,10 +200,14 @@ class Repository:
         )
         if self.dialect == "postgresql":
             query = query.with_for_update(of=Outbox, skip_locked=True)
-        rows = [(row, external) for row, external in (await self.session.execute(query)).all()]
-        for row, _external in rows:
+        rows = []
+        for row, external, old in (await self.session.execute(query)).all():
+            if old:
+                row.sent_at = now
+                continue
             row.claimed_until = now + lease
             row.attempts += 1
+            rows.append((row, external))
         return rows
 
     async def mark_sent(self, ids: Iterable[int], now: datetime) -> None:

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 # "open:<lesson-id>", "menu"… (see bot.tutor.actions).
 ChoiceSpec = tuple[str, str, bool]
 
-DIRECT_LEASE = timedelta(seconds=30)
+# How long the process that handled an update owns its replies before any worker's outbox pump may
+# send them instead (it died between commit and send). Short: the learner waits at most this long.
+DIRECT_LEASE = timedelta(seconds=8)
 
 
 @dataclass

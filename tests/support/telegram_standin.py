@@ -130,6 +130,14 @@ class TelegramStandIn:
     async def press(
         self, chat_id: int, message_id: int, data: str, first_name: str = "Lan"
     ) -> dict[str, Any]:
+        return await self.push(self.press_update(chat_id, message_id, data, first_name))
+
+    def text_update(self, chat_id: int, text: str, first_name: str = "Lan") -> dict[str, Any]:
+        return self._message_update(chat_id, first_name, text=text)
+
+    def press_update(
+        self, chat_id: int, message_id: int, data: str, first_name: str = "Lan"
+    ) -> dict[str, Any]:
         message = self.messages.get((chat_id, message_id))
         if message is None:
             message = {"message_id": message_id, "chat": {"id": chat_id, "type": "private"}, "date": 0}
@@ -143,7 +151,7 @@ class TelegramStandIn:
                 "data": data,
             },
         }
-        return await self.push(update)
+        return update
 
     async def press_label(self, chat_id: int, label: str) -> dict[str, Any]:
         """Press the button with this label on the newest message that shows it."""
@@ -212,7 +220,7 @@ class TelegramStandIn:
             **{k: v for k, v in content.items() if v is not None},
         }
         self.messages[(chat_id, message["message_id"])] = message
-        self.sent.append({**message, "_method": method})
+        self.sent.append({**message, "_method": method, "_had_keyboard": bool(content.get("reply_markup"))})
         return message
 
     def _file(self, params: dict[str, Any], files: dict[str, bytes], field: str, method: str) -> str:
@@ -369,8 +377,9 @@ class TelegramStandIn:
     def _sync(self, message: dict[str, Any]) -> None:
         for sent in self.sent:
             if sent["chat"]["id"] == message["chat"]["id"] and sent["message_id"] == message["message_id"]:
+                kept = {k: v for k, v in sent.items() if k.startswith("_")}
                 sent.clear()
-                sent.update({**message, "_method": sent.get("_method", "sendMessage")})
+                sent.update({**message, **kept})
 
     def api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         query_id = str(params.get("callback_query_id"))
