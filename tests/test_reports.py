@@ -167,12 +167,17 @@ async def test_scope_of_a_unit_and_dates(seeded, db_url: str) -> None:
     proc = await asyncio.to_thread(run_report, db_url, "--by", "lesson", "--format", "csv", "--unit", "hn-b")
     rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
     assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("1", "1")
-    # Only 2 November (local): a1's re-try on the 3rd is outside, and it changes nothing anyway.
+    # From 3 November (local): a1's re-try that day is not a new start; everything else was on the 2nd.
     proc = await asyncio.to_thread(
         run_report, db_url, "--by", "lesson", "--format", "csv", "--since", "2026-11-03"
     )
     rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
-    assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("1", "0")
+    assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("0", "0")
+    proc = await asyncio.to_thread(
+        run_report, db_url, "--by", "lesson", "--format", "csv", "--until", "2026-11-02"
+    )
+    rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
+    assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("4", "3")
 
 
 async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
@@ -186,16 +191,16 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
     assert rows["hn-b"][-8:] == ["2", "0", "1", "1", "100,0%", "1", "1", "0"]
     proc = await asyncio.to_thread(run_report, db_url, "--by", "step", "--format", "csv")
     funnel = [
-        (r["lesson_id"], r["step_id"], r["reached"], r["answered"])
+        (r["lesson_id"], r["step_id"], r["reached"], r["reached_rate"], r["first_try_correct_rate"])
         for r in csv.DictReader(io.StringIO(proc.stdout))
     ]
     assert funnel == [
-        ("thu-nghiem", "chao", "4", "4"),
-        ("thu-nghiem", "cau-hoi", "4", "3"),
-        ("thu-nghiem", "thuc-hanh", "3", "3"),
-        ("thu-nghiem", "ket", "3", "3"),
-        ("bai-hai", "mot", "1", "0"),
-        ("bai-hai", "hai", "0", "0"),
+        ("thu-nghiem", "chao", "4", "1.0", ""),
+        ("thu-nghiem", "cau-hoi", "4", "1.0", "0.3333"),
+        ("thu-nghiem", "thuc-hanh", "3", "0.75", ""),
+        ("thu-nghiem", "ket", "3", "0.75", ""),
+        ("bai-hai", "mot", "1", "1.0", ""),
+        ("bai-hai", "hai", "0", "0.0", ""),
     ]
 
 

@@ -8,6 +8,7 @@ is picked up by `run`, which leases due rows so two workers never send the same 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -38,11 +39,40 @@ Sender = Callable[[Delivery], Awaitable[None]]
 
 
 class OutboxPump:
+    # Marking messages sent rides on the next write transaction (Database.note_sent): no commit of
+    # its own per update. When the bot is idle, a flush after MARK_DELAY does it. A crash before
+    # that only means the newest messages are sent again (older ones are found superseded).
+    MARK_DELAY = 0.5
+
     def __init__(self, db: Database, channel: str, send: Sender, interval: float = 1.0):
         self.db = db
         self.channel = channel
         self.send = send
         self.interval = interval
+        self._marker: asyncio.Task[None] | None = None
+
+    def _mark_later(self, ids: list[int]) -> None:
+        self.db.note_sent(ids)
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_soon())
+
+    async def _mark_soon(self) -> None:
+        await asyncio.sleep(self.MARK_DELAY)
+        await self.flush_marks()
+
+    async def flush_marks(self) -> None:
+        try:
+            async with self.db.transaction():
+                pass  # the transaction marks whatever was noted as sent
+        except Exception as exc:  # they will be re-sent after their lease, or found superseded
+            log.warning("%s: marking messages sent failed: %s", self.channel, type(exc).__name__)
+
+    async def close(self) -> None:
+        if self._marker is not None and not self._marker.done():
+            self._marker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._marker
+        await self.flush_marks()
 
     async def deliver(self, deliveries: list[Delivery]) -> None:
         """Send in order; mark what went out. Stops at the first failure so order is kept."""
@@ -71,8 +101,7 @@ class OutboxPump:
                     sent.append(delivery.outbox_id)
         finally:
             if sent:
-                async with self.db.transaction() as repo:
-                    await repo.mark_sent(sent, utcnow())
+                self._mark_later(sent)
 
     async def _reschedule(self, rest: list[Delivery], seconds: float) -> None:
         retry_at = utcnow() + timedelta(seconds=seconds)

@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Protocol
 
-from bot.app import build_tutor, load_lessons
+from bot.app import build_tutor, load_lessons, tune_gc
 from bot.config import Settings
 from bot.tutor.engine import Tutor
 
@@ -112,6 +112,7 @@ async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:
 
 async def _run(settings: Settings) -> int:
     tutor = await build_tutor(settings)
+    tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

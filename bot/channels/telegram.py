@@ -33,6 +33,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.split import split_text
@@ -94,22 +95,36 @@ def event_from_message(message: Message) -> Event:
 
 
 class TelegramChannel:
-    def __init__(self, tutor: Tutor, settings: TelegramSettings, token: str):
+    def __init__(
+        self,
+        tutor: Tutor,
+        settings: TelegramSettings,
+        token: str,
+        *,
+        request: BaseRequest | None = None,
+        rate_limit: bool = True,
+    ):
+        """`request` replaces the HTTP transport (the benchmark's in-process Bot API); `rate_limit`
+        off is for benchmarks only — Telegram itself caps a bot at about 30 messages a second."""
         self.tutor = tutor
         self.settings = settings
-        self.application: Application = (
+        builder = (
             ApplicationBuilder()
             .token(token)
             .base_url(settings.base_url)
             .base_file_url(settings.base_url.replace("/bot", "/file/bot", 1))
-            .rate_limiter(AIORateLimiter(max_retries=3))
             # Updates of different learners run concurrently; one learner's are ordered by the
             # tutor (per-user lock in the database).
             .concurrent_updates(64)
-            .get_updates_read_timeout(settings.poll_timeout + 10)
             .post_init(self._post_init)
-            .build()
         )
+        if rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        if request is None:
+            builder = builder.get_updates_read_timeout(settings.poll_timeout + 10)
+        else:
+            builder = builder.request(request).get_updates_request(request).updater(None)
+        self.application: Application = builder.build()
         self.application.add_handler(CallbackQueryHandler(self.on_callback))
         self.application.add_handler(
             MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self.on_message)
@@ -301,6 +316,7 @@ class TelegramChannel:
         log.info("telegram: %s as @%s", self.settings.mode, app.bot.username)
 
     async def stop(self) -> None:
+        await self.pump.close()
         app = self.application
         if app.updater and app.updater.running:
             await app.updater.stop()

@@ -258,6 +258,7 @@ class ZaloChannel:
         for task in list(self._tasks):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
+        await self.pump.close()
         await self.client.close()
 
 

@@ -37,9 +37,12 @@ async def build_tables(
     scope: Scope,
     keys: list[str] | None = None,
     progress: Progress | None = None,
+    learner_limit: int | None = None,
 ) -> list[Table]:
-    builder = ReportBuilder(Stats(repo.session), catalog, settings, scope)
     keys = keys or SHEETS
+    builder = ReportBuilder(
+        Stats(repo.session), catalog, settings, scope, with_funnel="step" in keys, learner_limit=learner_limit
+    )
     tables = []
     for number, key in enumerate(keys, start=1):
         if progress is not None:

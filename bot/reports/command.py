@@ -12,7 +12,7 @@ from bot.app import load_lessons, open_database
 from bot.config import Settings
 from bot.reports.build import build_tables, report_scope
 from bot.reports.render import to_csv, to_text, to_xlsx
-from bot.reports.tables import SHEETS, day_bounds
+from bot.reports.tables import SHEETS, WORKBOOK_LEARNERS, day_bounds
 from bot.tutor.engine import utcnow
 
 BY = ["unit", "class", "lesson", "volunteer", "step", "learner"]
@@ -49,7 +49,9 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
             scope = await report_scope(repo, args.unit, utcnow(), since, until, args.mask_names)
             if args.format == "xlsx":
                 keys = SHEETS if args.by is None else ["summary", args.by]
-                tables = await build_tables(repo, catalog, settings, scope, keys, _progress)
+                tables = await build_tables(
+                    repo, catalog, settings, scope, keys, _progress, WORKBOOK_LEARNERS
+                )
             else:
                 tables = await build_tables(repo, catalog, settings, scope, [args.by or "summary"])
     finally:

@@ -17,7 +17,8 @@ from bot.reports.tables import Column, Table
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F6F43")
-FORMATS = {"rate": "0.0%", "float": "0.0", "int": "#,##0", "datetime": "dd/mm/yyyy hh:mm"}
+# Integers need no format (Excel shows them as numbers); a styled cell costs several times a plain one.
+FORMATS = {"rate": "0.0%", "float": "0.0", "datetime": "dd/mm/yyyy hh:mm"}
 
 
 def display(value: Any, column: Column) -> str:
@@ -48,6 +49,8 @@ def to_text(table: Table) -> str:
     out += [line(r) for r in cells]
     if not table.rows:
         out.append("(chưa có số liệu)")
+    if table.note:
+        out.append(table.note)
     return "\n".join(out)
 
 
@@ -94,6 +97,9 @@ def to_xlsx(tables: list[Table], title: str) -> bytes:
                 else:
                     out.append(value)
             sheet.append(out)
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

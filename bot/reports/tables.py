@@ -30,6 +30,7 @@ class Table:
     title: str  # sheet name
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
+    note: str | None = None  # shown under the table (e.g. "only the first 10,000 learners")
 
     def column(self, column_id: str) -> list[Any]:
         index = [c.id for c in self.columns].index(column_id)
@@ -132,7 +133,6 @@ STEPS = [
     Column("step_kind", "Loại bước", "text", 10),
     Column("reached", "Số người đến bước", width=18),
     Column("reached_rate", "Tỷ lệ so với bắt đầu", "rate", 18),
-    Column("answered", "Đã trả lời", width=12),
     Column("first_try_correct_rate", "Đúng ngay lần đầu", "rate", 16),
 ]
 LEARNERS = [
@@ -151,15 +151,40 @@ KIND_VI = {"say": "đọc", "quiz": "câu hỏi", "practice": "thực hành"}
 class ReportBuilder:
     """Builds any of the tables for one scope; each query runs once and is reused."""
 
-    def __init__(self, stats: Stats, catalog: Catalog, settings: Settings, scope: Scope):
+    def __init__(
+        self,
+        stats: Stats,
+        catalog: Catalog,
+        settings: Settings,
+        scope: Scope,
+        *,
+        with_funnel: bool = False,
+        learner_limit: int | None = None,
+    ):
+        """`with_funnel`: the step sheet is built too, so lesson first-try rates are summed from
+        its per-step figures instead of a query of their own. `learner_limit` caps the learner
+        sheet (the workbook's); a CSV of every learner is `report --by learner --format csv`."""
         self.stats, self.catalog, self.settings, self.scope = stats, catalog, settings, scope
+        self.with_funnel = with_funnel
+        self.learner_limit = learner_limit
         self._lessons: dict[str, dict[str, Any]] | None = None
         self._units: dict[str | None, dict[str, int]] | None = None
+        self._funnel: dict[tuple[str, str], dict[str, int]] | None = None
 
     async def lesson_figures(self) -> dict[str, dict[str, Any]]:
         if self._lessons is None:
-            self._lessons = await self.stats.lessons(self.scope.window)
+            self._lessons = await self.stats.lessons(self.scope.window, first_try=not self.with_funnel)
+            if self.with_funnel:
+                for (lesson, _step), figures in (await self.funnel_figures()).items():
+                    row = self._lessons.setdefault(lesson, {"started": 0, "completed": 0})
+                    row["first_try_answers"] = row.get("first_try_answers", 0) + figures["first_try"]
+                    row["first_try_correct"] = row.get("first_try_correct", 0) + figures["first_try_correct"]
         return self._lessons
+
+    async def funnel_figures(self) -> dict[tuple[str, str], dict[str, int]]:
+        if self._funnel is None:
+            self._funnel = await self.stats.funnel(self.scope.window)
+        return self._funnel
 
     async def unit_figures(self) -> dict[str | None, dict[str, int]]:
         if self._units is None:
@@ -311,11 +336,12 @@ class ReportBuilder:
         return table
 
     async def _step(self) -> Table:
-        funnel = await self.stats.funnel(self.scope.window)
+        funnel = await self.funnel_figures()
         started = {k: v.get("started", 0) for k, v in (await self.lesson_figures()).items()}
         table = Table("step", "Bước bỏ dở", STEPS)
         for lesson in self.catalog.lessons:
             for number, step in enumerate(lesson.steps, start=1):
+                reached = funnel.get((lesson.id, number - 1), {}).get("reached", 0)
                 f = funnel.get((lesson.id, step.id), {})
                 table.rows.append(
                     [
@@ -324,9 +350,8 @@ class ReportBuilder:
                         number,
                         step.id,
                         KIND_VI[step.kind],
-                        f.get("reached", 0),
-                        rate(f.get("reached", 0), started.get(lesson.id, 0)),
-                        f.get("answered", 0),
+                        reached,
+                        rate(reached, started.get(lesson.id, 0)),
                         rate(f.get("first_try_correct", 0), f.get("first_try", 0))
                         if step.kind == "quiz"
                         else None,
@@ -336,7 +361,15 @@ class ReportBuilder:
 
     async def _learner(self) -> Table:
         table = Table("learner", "Học viên", LEARNERS)
-        for row in await self.stats.learners(self.scope.window):
+        limit = self.learner_limit
+        rows = await self.stats.learners(self.scope.window, limit=None if limit is None else limit + 1)
+        if limit is not None and len(rows) > limit:
+            rows = rows[:limit]
+            table.note = (
+                f"Chỉ hiện {limit:,} học viên đầu tiên. Danh sách đầy đủ: "
+                "hocvuso report --by learner --format csv".replace(",", ".")
+            )
+        for row in rows:
             lesson = self.catalog.lesson(row["lesson_id"]) if row["lesson_id"] else None
             name = "(đã xóa dữ liệu)" if row["deleted_at"] else self._name(row["name"])
             table.rows.append(
@@ -366,4 +399,7 @@ def _round(value: float | None) -> float | None:
 
 
 SHEETS = ["summary", "unit", "class", "lesson", "volunteer", "step", "learner"]
+# The workbook lists at most this many learners: a province's 100,000 rows would take longer to
+# write than every other figure together, and nobody reads them in Excel (bench/README.md).
+WORKBOOK_LEARNERS = 5_000
 Progress = Callable[[int, int, str], None]

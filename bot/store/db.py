@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from bot.store._inline_sqlite import inline_creator
 from bot.store.repository import Repository
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -63,7 +65,14 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # Every unit of work ends in an explicit COMMIT or ROLLBACK: the pool's own rollback on
+            # check-in would be a wasted round trip.
+            kwargs.update(pool_reset_on_return=None)
+            path = make_url(url).database
+            if path and path != ":memory:":
+                kwargs.update(async_creator=inline_creator(path))
+        else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         try:
             self.engine = create_async_engine(url, **kwargs)
@@ -78,17 +87,31 @@ class Database:
         # One SQLite file has one writer at a time; queueing writers here keeps them off the busy
         # handler (which would block aiosqlite's thread) and keeps arrival order.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._sent: list[int] = []
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def note_sent(self, outbox_ids: list[int]) -> None:
+        """Messages just delivered: marked sent by the next write transaction of this process
+        (any one — usually the next learner's update), so delivery costs no commit of its own."""
+        self._sent.extend(outbox_ids)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
         """One unit of work: commits on success, rolls back on any exception."""
         lock = self._write_lock or contextlib.nullcontext()
         async with lock, self._sessions() as session, session.begin():
-            yield Repository(session)
+            repo = Repository(session)
+            marks, self._sent = self._sent, []
+            try:
+                if marks:
+                    await repo.mark_sent(marks, datetime.now(UTC).replace(tzinfo=None))
+                yield repo
+            except BaseException:
+                self._sent.extend(marks)  # rolled back with the rest: mark them next time
+                raise
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[Repository]:

@@ -70,6 +70,8 @@ class Progress(Base):
 
     __tablename__ = "progress"
     __table_args__ = (Index("ix_progress_lesson_status", "lesson_id", "status"),)
+    # One row per (learner, lesson) is the grain of "started" and "completed" in reports: the
+    # first start and first completion are kept here so reports need not scan millions of events.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     lesson_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     step_id: Mapped[str] = mapped_column(String(40))
@@ -79,9 +81,12 @@ class Progress(Base):
     quiz_correct: Mapped[int] = mapped_column(Integer, default=0)
     quiz_total: Mapped[int] = mapped_column(Integer, default=0)
     runs: Mapped[int] = mapped_column(Integer, default=1)  # 1 + number of restarts after completion
-    started_at: Mapped[datetime]
+    started_at: Mapped[datetime]  # start of the current run
     updated_at: Mapped[datetime]
-    completed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]  # latest completion
+    first_started_at: Mapped[datetime]
+    first_completed_at: Mapped[datetime | None]
+    furthest_step: Mapped[int] = mapped_column(Integer, default=0)  # highest step position ever shown
 
 
 class StepEvent(Base):
@@ -89,7 +94,9 @@ class StepEvent(Base):
 
     __tablename__ = "step_events"
     __table_args__ = (
-        Index("ix_step_events_lesson_step", "lesson_id", "step_id"),
+        # Covering index for the reports: distinct learners per (kind, lesson, step) for the
+        # drop-off funnel, and first-try correctness of quiz answers, without reading the table.
+        Index("ix_step_events_report", "kind", "lesson_id", "step_id", "user_id", "attempt", "correct"),
         Index("ix_step_events_user_lesson", "user_id", "lesson_id"),
         Index("ix_step_events_kind_at", "kind", "at"),
     )
@@ -124,6 +131,9 @@ class Outbox(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A reply to the recipient's own message (rather than a notification from someone else): only
+    # replies can be superseded by the recipient's later turns (Repository.claim_outbox).
+    is_reply: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     due_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,8 +43,10 @@ class Repository:
 
     async def claim_update(self, channel: str, update_id: str, now: datetime) -> bool:
         """Record an update id; False if it was already applied (a redelivery)."""
-        stmt = self._insert(ProcessedUpdate).values(channel=channel, update_id=update_id, at=now)
-        result = await self.session.execute(stmt.on_conflict_do_nothing())
+        stmt = _hot_statements(self.dialect)["claim_update"]
+        result = await self.session.execute(
+            stmt, {"p_channel": channel, "p_update_id": update_id, "p_at": now}
+        )
         return bool(result.rowcount)
 
     async def prune_updates(self, before: datetime) -> None:
@@ -54,28 +57,21 @@ class Repository:
     async def lock_user(
         self, channel: str, external_id: str, name: str | None, now: datetime
     ) -> tuple[User, bool]:
-        """The user row, locked for this transaction (per-learner ordering); created if new."""
-        stmt = self._insert(User).values(
-            channel=channel,
-            external_id=external_id,
-            display_name=name,
-            role="learner",
-            created_at=now,
-            last_active_at=now,
-            state={},
-            reminders_paused=False,
-            reminders_unanswered=0,
-        )
-        created = bool((await self.session.execute(stmt.on_conflict_do_nothing())).rowcount)
-        user = (
-            await self.session.execute(
-                select(User)
-                .where(User.channel == channel, User.external_id == external_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one()
-        return user, created
+        """The user row, locked for this transaction (per-learner ordering); created if new.
+
+        Usually one statement: UPDATE … RETURNING, which on PostgreSQL holds the row lock until
+        commit exactly like SELECT … FOR UPDATE (SQLite has one writer anyway). A newcomer is
+        inserted; if another worker inserted them a moment earlier, the update is tried again."""
+        statements = _hot_statements(self.dialect)
+        params = {"p_channel": channel, "p_external_id": external_id, "p_display_name": name, "p_now": now}
+        for _attempt in range(2):
+            user = (await self.session.execute(statements["touch_user"], params)).scalar_one_or_none()
+            if user is not None:
+                return user, False
+            user = (await self.session.execute(statements["insert_user"], params)).scalar_one_or_none()
+            if user is not None:
+                return user, True
+        raise RuntimeError("user row neither updated nor inserted")  # pragma: no cover
 
     async def user(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
@@ -157,32 +153,59 @@ class Repository:
         due_at: datetime | None = None,
         claim_for: timedelta | None = None,
     ) -> int:
-        row = Outbox(
-            user_id=user_id,
-            channel=channel,
-            payload=payload,
-            created_at=now,
-            due_at=due_at or now,
-            claimed_until=(now + claim_for) if claim_for else None,
-            attempts=0,
-            failed=False,
+        (outbox_id,) = await self.enqueue_many(
+            [
+                {
+                    "user_id": user_id,
+                    "channel": channel,
+                    "payload": payload,
+                    "due_at": due_at or now,
+                    "claimed_until": (now + claim_for) if claim_for else None,
+                }
+            ],
+            now,
         )
-        self.session.add(row)
-        await self.session.flush()
-        return row.id
+        return outbox_id
+
+    async def enqueue_many(self, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+        """Insert messages in one round trip; their ids, in order."""
+        if not rows:
+            return []
+        values = [
+            {
+                "created_at": now,
+                "attempts": 0,
+                "failed": False,
+                "due_at": now,
+                "claimed_until": None,
+                "is_reply": False,
+                **row,
+            }
+            for row in rows
+        ]
+        stmt = insert(Outbox).returning(Outbox.id, sort_by_parameter_order=True)
+        return list((await self.session.execute(stmt, values)).scalars())
 
     async def claim_outbox(
         self, channel: str, now: datetime, lease: timedelta, limit: int = 50
     ) -> list[tuple[Outbox, str]]:
         """Due, unsent messages for a channel with the recipient's platform id, leased so another
-        worker does not send them too. A message the recipient already has a newer one after (its
-        sender died before marking it sent, then the conversation moved on) is superseded: resending
-        it would show an old screen, so it is marked sent instead."""
+        worker does not send them too.
+
+        A reply to the user's own message is superseded once the user's conversation has moved on to
+        a later turn (its sender died before marking it sent; the user answered it or went on):
+        resending it would bring back an old screen, so it is marked sent instead. Messages from
+        others (a volunteer's answer, a reminder) are never superseded."""
         later = Outbox.__table__.alias("later")
-        superseded = (
+        superseded = and_(
+            Outbox.is_reply.is_(True),
             select(later.c.id)
-            .where(later.c.user_id == Outbox.user_id, later.c.id > Outbox.id, later.c.sent_at.is_not(None))
-            .exists()
+            .where(
+                later.c.user_id == Outbox.user_id,
+                later.c.is_reply.is_(True),
+                later.c.created_at > Outbox.created_at,
+            )
+            .exists(),
         )
         query: Select[Any] = (
             select(Outbox, User.external_id, superseded)
@@ -571,3 +594,43 @@ class Repository:
                 .execution_options(populate_existing=True)
             )
         ).scalar_one_or_none()
+
+
+@functools.cache
+def _hot_statements(dialect: str) -> dict[str, Any]:
+    """Statements run on every update, built once with bound parameters: building them per call
+    cost more than running them (bench/README.md)."""
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The table, not the mapped class: with parameters, an ORM insert would take the bulk path,
+    # whose result has no rowcount.
+    claim = insert_for(ProcessedUpdate.__table__).values(
+        channel=bindparam("p_channel"), update_id=bindparam("p_update_id"), at=bindparam("p_at")
+    )
+    users = User.__table__
+    touch = (
+        update(users)
+        .where(users.c.channel == bindparam("p_channel"), users.c.external_id == bindparam("p_external_id"))
+        .values(last_active_at=bindparam("p_now"))
+        .returning(*users.c)
+    )
+    create = (
+        insert_for(users)
+        .values(
+            channel=bindparam("p_channel"),
+            external_id=bindparam("p_external_id"),
+            display_name=bindparam("p_display_name"),
+            role="learner",
+            created_at=bindparam("p_now"),
+            last_active_at=bindparam("p_now"),
+            state={},
+            reminders_paused=False,
+            reminders_unanswered=0,
+        )
+        .on_conflict_do_nothing()
+        .returning(*users.c)
+    )
+    return {
+        "claim_update": claim.on_conflict_do_nothing(),
+        "touch_user": select(User).from_statement(touch).execution_options(populate_existing=True),
+        "insert_user": select(User).from_statement(create).execution_options(populate_existing=True),
+    }

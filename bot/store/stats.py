@@ -4,10 +4,11 @@ functions (ROW_NUMBER / COUNT OVER), which both SQLite and PostgreSQL support.
 
 Definitions (the README's "Reports" section documents them for organizers):
 - a learner is a user with role "learner" whose unit is in the scope (no scope: every learner);
-- started / completed = distinct learners with a "start" / "complete" event for the lesson in the
-  period (a re-try does not count twice);
+- started / completed = learners whose first start / first completion of the lesson falls in the
+  period (from progress, one row per learner and lesson: a re-try does not count twice);
 - minutes to complete = from a learner's first start to their first completion of the lesson;
-- first-try correct rate = quiz answers right at the first attempt / quiz first attempts.
+- first-try correct rate = quiz answers right at the first attempt / quiz first attempts;
+- reached a step = distinct learners shown it (step_events "shown").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, extract, func, literal_column, or_, select
+from sqlalchemy import Select, and_, case, extract, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -43,9 +44,16 @@ class Stats:
             query = query.where(User.unit_id.in_(window.scope))
         return query
 
+    def _only_learners(self, column: Any, window: Window) -> ColumnElement[bool]:
+        if window.scope is None:
+            # Campaign-wide: leave out the few volunteers and organizers rather than probe 100k
+            # learner ids per row, which made SQLite abandon the covering index (bench/README.md).
+            return column.not_in(select(User.id).where(User.role != "learner"))
+        return column.in_(self._learners(window))
+
     def _events(self, window: Window, *conditions: ColumnElement[bool]) -> list[ColumnElement[bool]]:
         where = list(conditions)
-        where.append(StepEvent.user_id.in_(self._learners(window)))
+        where.append(self._only_learners(StepEvent.user_id, window))
         if window.since is not None:
             where.append(StepEvent.at >= window.since)
         if window.until is not None:
@@ -74,100 +82,89 @@ class Stats:
 
     # --- lessons -------------------------------------------------------------------------------
 
-    async def lessons(self, window: Window) -> dict[str, dict[str, Any]]:
-        start = case((StepEvent.kind == "start", StepEvent.user_id))
-        complete = case((StepEvent.kind == "complete", StepEvent.user_id))
-        first = and_(StepEvent.kind == "answer", StepEvent.correct.is_not(None), StepEvent.attempt == 1)
-        rows = await self.session.execute(
-            select(
-                StepEvent.lesson_id,
-                func.count(distinct(start)),
-                func.count(distinct(complete)),
-                func.sum(case((first, 1), else_=0)),
-                func.sum(case((and_(first, StepEvent.correct.is_(True)), 1), else_=0)),
+    def _progress(self, window: Window, column: Any) -> list[ColumnElement[bool]]:
+        """Learner-lesson rows whose `column` (first start / first completion) is in the window."""
+        where: list[ColumnElement[bool]] = [Progress.user_id.in_(self._learners(window)), column.is_not(None)]
+        if window.since is not None:
+            where.append(column >= window.since)
+        if window.until is not None:
+            where.append(column < window.until)
+        return where
+
+    async def lessons(self, window: Window, first_try: bool = True) -> dict[str, dict[str, Any]]:
+        empty = {"started": 0, "completed": 0, "first_try_answers": 0, "first_try_correct": 0}
+        result: dict[str, dict[str, Any]] = {}
+        for key, column in (
+            ("started", Progress.first_started_at),
+            ("completed", Progress.first_completed_at),
+        ):
+            rows = await self.session.execute(
+                select(Progress.lesson_id, func.count())
+                .where(*self._progress(window, column))
+                .group_by(Progress.lesson_id)
             )
-            .where(*self._events(window, StepEvent.kind.in_(("start", "complete", "answer"))))
-            .group_by(StepEvent.lesson_id)
-        )
-        result = {
-            lesson: {
-                "started": int(started),
-                "completed": int(completed),
-                "first_try_answers": int(tries or 0),
-                "first_try_correct": int(right or 0),
-            }
-            for lesson, started, completed, tries, right in rows.all()
-        }
+            for lesson, count in rows.all():
+                result.setdefault(lesson, dict(empty))[key] = int(count)
+        if first_try:
+            quiz = and_(StepEvent.kind == "answer", StepEvent.correct.is_not(None))
+            rows = await self.session.execute(
+                select(
+                    StepEvent.lesson_id,
+                    func.count(),
+                    func.sum(case((StepEvent.correct.is_(True), 1), else_=0)),
+                )
+                .where(*self._events(window, quiz, StepEvent.attempt == 1))
+                .group_by(StepEvent.lesson_id)
+            )
+            for lesson, tries, right in rows.all():
+                figures = result.setdefault(lesson, dict(empty))
+                figures["first_try_answers"], figures["first_try_correct"] = int(tries), int(right or 0)
         for lesson, minutes in (await self.completion_minutes(window)).items():
-            result.setdefault(
-                lesson, {"started": 0, "completed": 0, "first_try_answers": 0, "first_try_correct": 0}
-            )
-            result[lesson]["median_minutes"] = minutes
+            result.setdefault(lesson, dict(empty))["median_minutes"] = minutes
         return result
 
     async def completion_minutes(self, window: Window) -> dict[str, float]:
-        first_start = (
-            select(StepEvent.user_id, StepEvent.lesson_id, func.min(StepEvent.at).label("at"))
-            .where(*self._events(window, StepEvent.kind == "start"))
-            .group_by(StepEvent.user_id, StepEvent.lesson_id)
-            .subquery()
-        )
-        first_done = (
-            select(StepEvent.user_id, StepEvent.lesson_id, func.min(StepEvent.at).label("at"))
-            .where(*self._events(window, StepEvent.kind == "complete"))
-            .group_by(StepEvent.user_id, StepEvent.lesson_id)
-            .subquery()
-        )
-        source = select().select_from(
-            first_done.join(
-                first_start,
-                and_(
-                    first_start.c.user_id == first_done.c.user_id,
-                    first_start.c.lesson_id == first_done.c.lesson_id,
-                ),
-            )
-        )
+        """Median minutes from a learner's first start of a lesson to their first completion."""
+        source = select().select_from(Progress).where(*self._progress(window, Progress.first_completed_at))
         return await self._median_by(
-            first_done.c.lesson_id, self._minutes(first_done.c.at, first_start.c.at), source
+            Progress.lesson_id, self._minutes(Progress.first_completed_at, Progress.first_started_at), source
         )
 
     async def funnel(self, window: Window) -> dict[tuple[str, str], dict[str, int]]:
-        """Per (lesson, step): learners who reached it (were shown it) and who answered it."""
-        shown = case((StepEvent.kind == "shown", StepEvent.user_id))
-        answered = case((StepEvent.kind == "answer", StepEvent.user_id))
-        first_right = case(
-            (
-                and_(StepEvent.kind == "answer", StepEvent.attempt == 1, StepEvent.correct.is_(True)),
-                StepEvent.user_id,
-            )
+        """Per lesson and step: quiz answers at the first attempt with how many were right, keyed by
+        (lesson, step id); and, keyed by (lesson, step position), how many learners who started in
+        the period got at least that far (progress.furthest_step: one row per learner and lesson,
+        instead of counting distinct learners over millions of "shown" events)."""
+        result: dict[tuple[str, Any], dict[str, int]] = {}
+        rows = await self.session.execute(
+            select(Progress.lesson_id, Progress.furthest_step, func.count())
+            .where(*self._progress(window, Progress.first_started_at))
+            .group_by(Progress.lesson_id, Progress.furthest_step)
         )
-        first_any = case(
-            (
-                and_(StepEvent.kind == "answer", StepEvent.attempt == 1, StepEvent.correct.is_not(None)),
-                StepEvent.user_id,
-            )
-        )
+        zero = {"reached": 0, "first_try": 0, "first_try_correct": 0}
+        furthest: dict[str, dict[int, int]] = {}
+        for lesson, step, count in rows.all():
+            furthest.setdefault(lesson, {})[int(step or 0)] = int(count)
+        for lesson, counts in furthest.items():
+            at_least = 0
+            for position in range(max(counts), -1, -1):  # learners who got to this step or further
+                at_least += counts.get(position, 0)
+                result.setdefault((lesson, position), dict(zero))["reached"] = at_least
+        quiz = and_(StepEvent.kind == "answer", StepEvent.correct.is_not(None))
         rows = await self.session.execute(
             select(
                 StepEvent.lesson_id,
                 StepEvent.step_id,
-                func.count(distinct(shown)),
-                func.count(distinct(answered)),
-                func.count(distinct(first_any)),
-                func.count(distinct(first_right)),
+                func.count(),
+                func.sum(case((StepEvent.correct.is_(True), 1), else_=0)),
             )
-            .where(*self._events(window, StepEvent.kind.in_(("shown", "answer"))))
+            .where(*self._events(window, quiz, StepEvent.attempt == 1))
             .group_by(StepEvent.lesson_id, StepEvent.step_id)
         )
-        return {
-            (lesson, step): {
-                "reached": int(r),
-                "answered": int(a),
-                "first_try": int(f),
-                "first_try_correct": int(c),
-            }
-            for lesson, step, r, a, f, c in rows.all()
-        }
+        for lesson, step, tries, right in rows.all():
+            figures = result.setdefault((lesson, step), dict(zero))
+            figures["first_try"], figures["first_try_correct"] = int(tries), int(right or 0)
+        return result
 
     # --- people and places ------------------------------------------------------------------------
 
@@ -189,17 +186,19 @@ class Stats:
         for unit, total, active_count in (await self.session.execute(learners.group_by(User.unit_id))).all():
             put(unit, "learners", total)
             put(unit, "active_7d", active_count)
-        # Distinct (learner, lesson) pairs per unit: a re-try is not a second start.
-        pairs = (
-            select(User.unit_id, StepEvent.kind, StepEvent.user_id, StepEvent.lesson_id)
-            .distinct()
-            .join(User, User.id == StepEvent.user_id)
-            .where(*self._events(window, StepEvent.kind.in_(("start", "complete"))))
-            .subquery()
-        )
-        counted = select(pairs.c.unit_id, pairs.c.kind, func.count()).group_by(pairs.c.unit_id, pairs.c.kind)
-        for unit, kind, count in (await self.session.execute(counted)).all():
-            put(unit, "started" if kind == "start" else "completed", count)
+        # Learner-lesson pairs per unit (progress has one row per pair: a re-try is not a new start).
+        for key, column in (
+            ("started", Progress.first_started_at),
+            ("completed", Progress.first_completed_at),
+        ):
+            pairs = (
+                select(User.unit_id, func.count())
+                .join(Progress, Progress.user_id == User.id)
+                .where(*self._progress(window, column))
+                .group_by(User.unit_id)
+            )
+            for unit, count in (await self.session.execute(pairs)).all():
+                put(unit, key, count)
         classes = select(Class.unit_id, func.count()).group_by(Class.unit_id)
         classes = self._class_window(classes, window)
         for unit, count in (await self.session.execute(classes)).all():

@@ -130,6 +130,8 @@ async def open_lesson(turn: Turn, lesson_id: str) -> None:
             runs=1,
             started_at=turn.now,
             updated_at=turn.now,
+            first_started_at=turn.now,
+            furthest_step=0,
         )
         turn.repo.add(progress)
     else:
@@ -167,6 +169,7 @@ async def advance(turn: Turn, lesson: Lesson, progress: Progress) -> None:
         return
     step: Step = lesson.steps[index]
     progress.step_index, progress.step_id, progress.attempts = index, step.id, 0
+    progress.furthest_step = max(progress.furthest_step or 0, index)
     turn.repo.add_event(turn.user.id, lesson.id, step.id, "shown", turn.now)
     show_step(turn, lesson, progress)
 
@@ -199,6 +202,7 @@ async def complete(turn: Turn, lesson: Lesson, progress: Progress) -> None:
     correct = await quiz_score(turn, lesson, progress)
     progress.status = "done"
     progress.completed_at = turn.now
+    progress.first_completed_at = progress.first_completed_at or turn.now
     progress.quiz_correct, progress.quiz_total = correct, lesson.quiz_count
     progress.attempts = 0
     turn.user.lesson_id = None

@@ -176,10 +176,12 @@ async def stats(turn: Turn, _arg: str) -> None:
 async def excel_report(turn: Turn, _arg: str) -> None:
     from bot.reports import build_tables
     from bot.reports.render import to_xlsx
-    from bot.reports.tables import local
+    from bot.reports.tables import WORKBOOK_LEARNERS, local
 
     scope = await _scope(turn)
-    tables = await build_tables(turn.repo, turn.catalog, turn.tutor.settings, scope)
+    tables = await build_tables(
+        turn.repo, turn.catalog, turn.tutor.settings, scope, learner_limit=WORKBOOK_LEARNERS
+    )
     content = to_xlsx(tables, f"{turn.tutor.settings.campaign.name} — {scope.unit_name}")
     day = local(turn.now, turn.tutor.settings.timezone).strftime("%Y-%m-%d")
     name = f"bao-cao-{scope.unit_id or 'toan-bo'}-{day}.xlsx"

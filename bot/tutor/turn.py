@@ -135,19 +135,25 @@ class Turn:
 
     async def flush(self, actor_channel: str) -> list[Delivery]:
         """Write every outgoing message to the outbox, inside this transaction."""
-        deliveries: list[Delivery] = []
-        for item in self.outgoing:
-            user = item.user
-            if user.deleted_at is not None and user is not self.user:
-                continue  # someone who deleted their data gets no more messages
-            direct = user.channel == actor_channel
-            outbox_id = await self.repo.enqueue(
-                user.id,
-                user.channel,
-                item.reply.to_payload(),
-                self.now,
-                claim_for=DIRECT_LEASE if direct else None,
-            )
-            if direct:
-                deliveries.append(Delivery(outbox_id, user.id, user.channel, item.external_id, item.reply))
-        return deliveries
+        items = [
+            item
+            for item in self.outgoing
+            # someone who deleted their data gets no more messages
+            if item.user.deleted_at is None or item.user is self.user
+        ]
+        rows = [
+            {
+                "user_id": item.user.id,
+                "channel": item.user.channel,
+                "payload": item.reply.to_payload(),
+                "claimed_until": self.now + DIRECT_LEASE if item.user.channel == actor_channel else None,
+                "is_reply": item.user is self.user,
+            }
+            for item in items
+        ]
+        ids = await self.repo.enqueue_many(rows, self.now)
+        return [
+            Delivery(outbox_id, item.user.id, item.user.channel, item.external_id, item.reply)
+            for outbox_id, item in zip(ids, items, strict=True)
+            if item.user.channel == actor_channel
+        ]

@@ -2,11 +2,12 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 23:14:08.086306
+Create Date: 2026-11-24 01:10:04.035076
 """
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -162,6 +163,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("is_reply", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False),
         sa.Column("claimed_until", sa.DateTime(), nullable=True),
@@ -201,6 +203,9 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.Column("first_started_at", sa.DateTime(), nullable=False),
+        sa.Column("first_completed_at", sa.DateTime(), nullable=True),
+        sa.Column("furthest_step", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", "lesson_id"),
     )
@@ -243,7 +248,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("step_events", schema=None) as batch_op:
         batch_op.create_index("ix_step_events_kind_at", ["kind", "at"], unique=False)
-        batch_op.create_index("ix_step_events_lesson_step", ["lesson_id", "step_id"], unique=False)
+        batch_op.create_index(
+            "ix_step_events_report",
+            ["kind", "lesson_id", "step_id", "user_id", "attempt", "correct"],
+            unique=False,
+        )
         batch_op.create_index("ix_step_events_user_lesson", ["user_id", "lesson_id"], unique=False)
 
     op.create_table(
@@ -293,7 +302,7 @@ def downgrade() -> None:
     op.drop_table("assignments")
     with op.batch_alter_table("step_events", schema=None) as batch_op:
         batch_op.drop_index("ix_step_events_user_lesson")
-        batch_op.drop_index("ix_step_events_lesson_step")
+        batch_op.drop_index("ix_step_events_report")
         batch_op.drop_index("ix_step_events_kind_at")
 
     op.drop_table("step_events")
