@@ -39,20 +39,22 @@ Sender = Callable[[Delivery], Awaitable[None]]
 
 
 class OutboxPump:
-    # Marking messages sent rides on the next write transaction (Database.note_sent): no commit of
-    # its own per update. When the bot is idle, a flush after MARK_DELAY does it. A crash before
-    # that only means the newest messages are sent again (older ones are found superseded).
-    MARK_DELAY = 0.5
+    # Marking messages sent is batched: one small transaction per MARK_DELAY rather than one per
+    # update keeps the single SQLite writer free for learners' steps. A crash inside the delay means
+    # those messages are due again after their lease: a learner's own replies are then found
+    # superseded by their later turns (Repository.claim_outbox), anything else is sent again.
+    MARK_DELAY = 0.2
 
     def __init__(self, db: Database, channel: str, send: Sender, interval: float = 1.0):
         self.db = db
         self.channel = channel
         self.send = send
         self.interval = interval
+        self._marks: list[int] = []
         self._marker: asyncio.Task[None] | None = None
 
     def _mark_later(self, ids: list[int]) -> None:
-        self.db.note_sent(ids)
+        self._marks.extend(ids)
         if self._marker is None or self._marker.done():
             self._marker = asyncio.create_task(self._mark_soon())
 
@@ -61,11 +63,16 @@ class OutboxPump:
         await self.flush_marks()
 
     async def flush_marks(self) -> None:
+        ids, self._marks = self._marks, []
+        if not ids:
+            return
         try:
-            async with self.db.transaction():
-                pass  # the transaction marks whatever was noted as sent
-        except Exception as exc:  # they will be re-sent after their lease, or found superseded
-            log.warning("%s: marking messages sent failed: %s", self.channel, type(exc).__name__)
+            async with self.db.transaction() as repo:
+                await repo.mark_sent(ids, utcnow())
+        except Exception as exc:  # due again after their lease (see above)
+            log.warning(
+                "%s: marking %d message(s) sent failed: %s", self.channel, len(ids), type(exc).__name__
+            )
 
     async def close(self) -> None:
         if self._marker is not None and not self._marker.done():

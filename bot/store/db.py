@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,31 +86,17 @@ class Database:
         # One SQLite file has one writer at a time; queueing writers here keeps them off the busy
         # handler (which would block aiosqlite's thread) and keeps arrival order.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._sent: list[int] = []
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    def note_sent(self, outbox_ids: list[int]) -> None:
-        """Messages just delivered: marked sent by the next write transaction of this process
-        (any one — usually the next learner's update), so delivery costs no commit of its own."""
-        self._sent.extend(outbox_ids)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
         """One unit of work: commits on success, rolls back on any exception."""
         lock = self._write_lock or contextlib.nullcontext()
         async with lock, self._sessions() as session, session.begin():
-            repo = Repository(session)
-            marks, self._sent = self._sent, []
-            try:
-                if marks:
-                    await repo.mark_sent(marks, datetime.now(UTC).replace(tzinfo=None))
-                yield repo
-            except BaseException:
-                self._sent.extend(marks)  # rolled back with the rest: mark them next time
-                raise
+            yield Repository(session)
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[Repository]:
