@@ -44,9 +44,10 @@ class Repository:
     async def claim_update(self, channel: str, update_id: str, now: datetime) -> bool:
         """Record an update id; False if it was already applied (a redelivery)."""
         stmt = _hot_statements(self.dialect)["claim_update"]
-        result = await self.session.execute(
-            stmt, {"p_channel": channel, "p_update_id": update_id, "p_at": now}
-        )
+        # Core statements on the hot path go straight to the connection: the ORM session's
+        # execute adds a tenth of a millisecond each for nothing here.
+        connection = await self.session.connection()
+        result = await connection.execute(stmt, {"p_channel": channel, "p_update_id": update_id, "p_at": now})
         return bool(result.rowcount)
 
     async def prune_updates(self, before: datetime) -> None:
@@ -183,8 +184,9 @@ class Repository:
             }
             for row in rows
         ]
-        stmt = insert(Outbox).returning(Outbox.id, sort_by_parameter_order=True)
-        return list((await self.session.execute(stmt, values)).scalars())
+        stmt = _hot_statements(self.dialect)["enqueue"]
+        connection = await self.session.connection()
+        return list((await connection.execute(stmt, values)).scalars())
 
     async def claim_outbox(
         self, channel: str, now: datetime, lease: timedelta, limit: int = 50
@@ -236,7 +238,8 @@ class Repository:
     async def mark_sent(self, ids: Iterable[int], now: datetime) -> None:
         ids = list(ids)
         if ids:
-            await self.session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(sent_at=now))
+            connection = await self.session.connection()
+            await connection.execute(_hot_statements(self.dialect)["mark_sent"], {"p_ids": ids, "p_at": now})
 
     async def mark_failed(self, outbox_id: int) -> None:
         await self.session.execute(update(Outbox).where(Outbox.id == outbox_id).values(failed=True))
@@ -629,7 +632,12 @@ def _hot_statements(dialect: str) -> dict[str, Any]:
         .on_conflict_do_nothing()
         .returning(*users.c)
     )
+    outbox = Outbox.__table__
     return {
+        "enqueue": insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True),
+        "mark_sent": update(outbox)
+        .where(outbox.c.id.in_(bindparam("p_ids", expanding=True)))
+        .values(sent_at=bindparam("p_at")),
         "claim_update": claim.on_conflict_do_nothing(),
         "touch_user": select(User).from_statement(touch).execution_options(populate_existing=True),
         "insert_user": select(User).from_statement(create).execution_options(populate_existing=True),

@@ -7,6 +7,7 @@ in the outbox of that same transaction), so a crash never loses a step the learn
 from __future__ import annotations
 
 from bot.lessons import Lesson, Step
+from bot.lessons.model import MAX_MESSAGE
 from bot.store.models import Progress
 from bot.tutor.rechecks import schedule_rechecks
 from bot.tutor.steps import STEP_TYPES, Outcome
@@ -71,18 +72,19 @@ async def current(turn: Turn) -> tuple[Lesson, Progress] | None:
     return lesson, progress
 
 
-def show_step(turn: Turn, lesson: Lesson, progress: Progress) -> None:
+def show_step(turn: Turn, lesson: Lesson, progress: Progress, intro: str | None = None) -> None:
+    """The current step as a screen. `intro` (the lesson's title card) goes on top of it when
+    both fit one short message — one message less to scroll past — else it is sent before it."""
     index = progress.step_index
     step = lesson.steps[index]
     view = STEP_TYPES[step.kind].render(turn, lesson, step, progress)
     header = turn.w("step_header", number=index + 1, total=len(lesson.steps))
-    turn.show(
-        "step",
-        f"{header}\n{view.text}",
-        view.choices + nav_choices(turn, index),
-        image=step.image,
-        audio=step.audio,
-    )
+    text = f"{header}\n{view.text}"
+    if intro and len(intro) + 2 + len(text) <= MAX_MESSAGE and not step.image:
+        text = f"{intro}\n\n{text}"
+    elif intro:
+        turn.say(intro)
+    turn.show("step", text, view.choices + nav_choices(turn, index), image=step.image, audio=step.audio)
 
 
 async def open_lesson(turn: Turn, lesson_id: str) -> None:
@@ -142,8 +144,8 @@ async def open_lesson(turn: Turn, lesson_id: str) -> None:
         progress.started_at = progress.updated_at = turn.now
     turn.repo.add_event(turn.user.id, lesson.id, first.id, "start", turn.now, attempt=progress.runs)
     turn.repo.add_event(turn.user.id, lesson.id, first.id, "shown", turn.now)
-    turn.say(turn.w("lesson_start", title=lesson.title, steps=len(lesson.steps), minutes=lesson.minutes))
-    show_step(turn, lesson, progress)
+    intro = turn.w("lesson_start", title=lesson.title, steps=len(lesson.steps), minutes=lesson.minutes)
+    show_step(turn, lesson, progress, intro=intro)
 
 
 async def step_action(turn: Turn, action: str) -> bool:
