@@ -43,7 +43,7 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
         """The (lesson, index, step) a step message shows: its header and its text."""
         for lesson_id, index, step in steps:
             header = f"Bước {index + 1}/{len(catalog.lesson(lesson_id).steps)}\n"
-            if text.startswith(header) and step.text in text:
+            if (text.startswith(header) or f"\n\n{header}" in text) and step.text in text:
                 return lesson_id, index, step
         raise AssertionError(f"not a step of the script: {text[:80]!r}")
 
