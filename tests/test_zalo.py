@@ -198,18 +198,21 @@ async def test_lesson_images_by_url_or_described(
         async with running(t, zalo, media_base_url=media_base_url):
             await zalo.push_text(TU, "/start l-co-hinh")
             step = await zalo.wait_text(TU, "Bác xem hình minh họa này.")
+            await zalo.push_text(TU, "1")
+            await zalo.wait_text(TU, "Bác nghe lời chào.")
+            if media_base_url:  # the voice message follows the step's text
+                await zalo.wait_for(lambda s: any(m["method"] == "sendVoice" for m in s.sent))
             photos = [m for m in zalo.sent if m["method"] == "sendPhoto"]
+            voices = [m for m in zalo.sent if m["method"] == "sendVoice"]
+            media = "https://bot.example.vn/media/media"
             if media_base_url:
-                assert photos == [
-                    {
-                        "method": "sendPhoto",
-                        "chat_id": TU,
-                        "photo": "https://bot.example.vn/media/media/hinh.png",
-                    }
+                assert photos == [{"method": "sendPhoto", "chat_id": TU, "photo": f"{media}/hinh.png"}]
+                assert voices == [
+                    {"method": "sendVoice", "chat_id": TU, "voice_url": f"{media}/loi-chao.ogg"}
                 ]
                 assert "có hình minh họa" not in step
             else:
-                assert photos == []
+                assert photos == [] and voices == []
                 assert step.startswith("🖼 (Bước này có hình minh họa.")
     finally:
         await t.db.close()

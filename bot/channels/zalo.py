@@ -218,6 +218,11 @@ class ZaloChannel:
             text = f"{text}\n📎 Tệp «{reply.document.filename}» chỉ gửi được qua Telegram hoặc email."
         for chunk in split_text(text, TEXT_LIMIT):
             await self.client.call("sendMessage", chat_id=chat_id, text=chunk)
+        if reply.audio and self.settings.media_base_url:
+            # Zalo plays voice messages from a URL (.aac, private chats); without a public media
+            # URL the step's text stands on its own.
+            url = f"{self.settings.media_base_url.rstrip('/')}/{reply.audio}"
+            await self.client.call("sendVoice", chat_id=chat_id, voice_url=url)
 
     # --- webhook -------------------------------------------------------------------------------
 

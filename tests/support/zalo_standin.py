@@ -149,7 +149,7 @@ class ZaloStandIn:
                 await self._notify()
                 return 200, {"ok": False, "error_code": 408, "description": "Request timeout"}
             return 200, {"ok": True, "result": self.queue.pop(0)}
-        if method in ("sendMessage", "sendPhoto"):
+        if method in ("sendMessage", "sendPhoto", "sendVoice"):
             if self.quota_next:
                 self.quota_next -= 1
                 return 200, {"ok": False, "error_code": 429, "description": "Quota exceeded"}
