@@ -10,7 +10,7 @@ from bot.tutor import codes
 from bot.tutor.replies import Document, Reply
 from bot.tutor.router import ORGANIZER, Router
 from bot.tutor.turn import ChoiceSpec, Turn
-from bot.tutor.volunteer import local_text
+from bot.tutor.volunteer import local_text, organizer_covers
 
 router = Router()
 
@@ -53,11 +53,6 @@ async def organizer_menu(turn: Turn, _arg: str) -> None:
     await show_organizer_menu(turn)
 
 
-async def in_scope(turn: Turn, unit_id: str | None) -> bool:
-    scope = await turn.repo.scope(turn.user.unit_id)
-    return scope is None or unit_id in scope
-
-
 @router.command("moi", roles=ORGANIZER)
 @router.action("invite", roles=ORGANIZER)
 async def invite(turn: Turn, arg: str) -> None:
@@ -68,7 +63,7 @@ async def invite(turn: Turn, arg: str) -> None:
         await show_organizer_menu(turn, intro=T["invite_unit"].format(example=example))
         return
     unit = await turn.repo.unit(unit_id)
-    if unit is None or not await in_scope(turn, unit_id):
+    if unit is None or not await organizer_covers(turn, unit_id):
         await show_organizer_menu(turn, intro=T["unknown_unit"].format(unit=unit_id))
         return
     created = await make_invite(turn.repo, unit.id, turn.user.id, turn.now)
@@ -141,8 +136,8 @@ async def move_learner(turn: Turn, arg: str) -> None:
         or volunteer is None
         or learner.deleted_at is not None
         or volunteer.role not in ("volunteer", "organizer")
-        or not await in_scope(turn, learner.unit_id)
-        or not await in_scope(turn, volunteer.unit_id)
+        or not await organizer_covers(turn, learner.unit_id)
+        or not await organizer_covers(turn, volunteer.unit_id)
     ):
         turn.say(T["not_found"])
         return

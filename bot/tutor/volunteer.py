@@ -57,6 +57,14 @@ T = {
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+async def organizer_covers(turn: Turn, unit_id: str | None) -> bool:
+    """An organizer acts on anything in their unit's subtree (everything, without a unit)."""
+    if turn.user.role != "organizer":
+        return False
+    scope = await turn.repo.scope(turn.user.unit_id)
+    return scope is None or unit_id in scope
+
+
 async def show_volunteer_menu(turn: Turn, intro: str | None = None) -> None:
     helper = turn.user
     scope = await turn.repo.scope(helper.unit_id) if helper.role == "organizer" else None
@@ -243,10 +251,8 @@ async def _own_class(turn: Turn, class_id: str) -> Class | None:
         return None
     if klass.volunteer_id == turn.user.id:
         return klass
-    if turn.user.role == "organizer":
-        scope = await turn.repo.scope(turn.user.unit_id)
-        if scope is None or klass.unit_id in scope:
-            return klass
+    if await organizer_covers(turn, klass.unit_id):
+        return klass
     return None
 
 
@@ -372,10 +378,8 @@ async def _own_learner(turn: Turn, learner_id: str) -> User | None:
     paired = await turn.repo.paired_volunteer(learner.id)
     if paired is not None and paired.id == turn.user.id:
         return learner
-    if turn.user.role == "organizer":
-        scope = await turn.repo.scope(turn.user.unit_id)
-        if scope is None or learner.unit_id in scope:
-            return learner
+    if await organizer_covers(turn, learner.unit_id):
+        return learner
     return None
 
 
@@ -463,10 +467,8 @@ async def _own_request(turn: Turn, request_id: str) -> HelpRequest | None:
         and request.unit_id == helper.unit_id
     ):
         return request
-    if helper.role == "organizer":
-        scope = await turn.repo.scope(helper.unit_id)
-        if scope is None or request.unit_id in scope:
-            return request
+    if await organizer_covers(turn, request.unit_id):
+        return request
     return None
 
 
