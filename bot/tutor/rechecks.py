@@ -11,6 +11,7 @@ from datetime import timedelta
 from bot.lessons import Lesson
 from bot.store.models import Recheck
 from bot.tutor.router import Router
+from bot.tutor.steps.quiz import say_verdict
 from bot.tutor.turn import Turn
 
 router = Router()
@@ -94,13 +95,5 @@ async def answer(turn: Turn, arg: str) -> None:
         correct=chosen.correct,
         attempt=recheck.number,
     )
-    if chosen.correct:
-        turn.say(turn.w("quiz_right", explain=chosen.explain))
-    else:
-        right = step.quiz.options[step.quiz.correct_index]
-        turn.say(
-            turn.w(
-                "quiz_wrong_final", explain=chosen.explain, answer=right.text, correct_explain=right.explain
-            )
-        )
+    say_verdict(turn, step.quiz, chosen)
     await screens.show_menu(turn)

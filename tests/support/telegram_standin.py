@@ -22,6 +22,13 @@ import tornado.netutil
 import tornado.web
 
 TOKEN = "123456789:AAHtestTOKENforHocVuSoStandInXYZabcde"
+# The buttons that take a learner through the test lesson "thu-nghiem", with what each one brings.
+THU_NGHIEM_BY_BUTTONS = [
+    ("Tiếp tục", "Bước 2/4"),
+    ("Không", "Bước 3/4"),
+    ("✅ Xong", "Bước 4/4"),
+    ("Tiếp tục", "🎉 Chúc mừng"),
+]
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "scope", "entities", "link_preview_options"}
 INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections"}
 
@@ -163,6 +170,14 @@ class TelegramStandIn:
                     if button["text"] == label:
                         return await self.press(chat_id, message["message_id"], button["callback_data"])
         raise AssertionError(f"no button {label!r} in chat {chat_id}")
+
+    async def press_through(
+        self, chat_id: int, script: list[tuple[str, str]] = THU_NGHIEM_BY_BUTTONS, timeout: float = 15.0
+    ) -> None:
+        """Press each label in turn, waiting each time for the message it should bring."""
+        for label, expect in script:
+            await self.press_label(chat_id, label)
+            await self.wait_text(chat_id, expect, timeout)
 
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Deliver an update: to the webhook if one is set, else to getUpdates."""

@@ -3,7 +3,7 @@ second try, a wrong second answer shows the right one and moves on."""
 
 from __future__ import annotations
 
-from bot.lessons import Lesson, Step
+from bot.lessons import Lesson, Option, Quiz, Step
 from bot.store.models import Progress
 from bot.tutor.steps.base import Outcome, StepView
 from bot.tutor.turn import Turn
@@ -35,17 +35,22 @@ async def answer(turn: Turn, lesson: Lesson, step: Step, progress: Progress, act
         correct=chosen.correct,
         attempt=attempt,
     )
-    if chosen.correct:
-        turn.say(turn.w("quiz_right", explain=chosen.explain))
-        progress.attempts = 0
-        return Outcome.ADVANCE
-    if attempt < TRIES:
+    if not chosen.correct and attempt < TRIES:
         progress.attempts = attempt
         turn.say(turn.w("quiz_wrong_retry", explain=chosen.explain))
         return Outcome.STAY
+    say_verdict(turn, quiz, chosen)
+    progress.attempts = 0
+    return Outcome.ADVANCE
+
+
+def say_verdict(turn: Turn, quiz: Quiz, chosen: Option) -> None:
+    """The last word on an answer: why it is right, or why not and which one is (also used by the
+    spaced re-checks)."""
+    if chosen.correct:
+        turn.say(turn.w("quiz_right", explain=chosen.explain))
+        return
     right = quiz.options[quiz.correct_index]
     turn.say(
         turn.w("quiz_wrong_final", explain=chosen.explain, answer=right.text, correct_explain=right.explain)
     )
-    progress.attempts = 0
-    return Outcome.ADVANCE
