@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.store.models import Outbox, Progress, StepEvent
+from bot.store.models import Outbox, Progress, StepEvent, User
 from bot.tutor.events import Actor, Choice, Start, Text
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
@@ -98,5 +98,7 @@ async def test_other_learners_are_not_blocked(tutor) -> None:
     await asyncio.gather(*(c.say("/start l-thu-nghiem") for c in (a, b)))
     await asyncio.gather(a.say("1"), b.say("1"), a.say("2"), b.say("1"))
     async with tutor.db.reader() as repo:
-        rows = (await repo.session.execute(select(Progress).order_by(Progress.user_id))).scalars().all()
-    assert [r.step_id for r in rows] == ["thuc-hanh", "cau-hoi"]
+        # Order by the learner, not the row id: the two first messages race for the id sequence.
+        query = select(User.external_id, Progress.step_id).join(User, User.id == Progress.user_id)
+        rows = (await repo.session.execute(query.order_by(User.external_id))).all()
+    assert [tuple(r) for r in rows] == [("a", "thuc-hanh"), ("b", "cau-hoi")]
