@@ -161,7 +161,8 @@ async def test_webhook_requires_the_secret_token(
                 url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token"}
             )
         assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
-        await standin.wait_text(LAN, "Bác muốn làm gì")
+        # Telegram got its 200 only after the update was handled: the welcome had already gone out.
+        assert any("Bác muốn làm gì" in t for t in standin.texts(LAN))
         assert len(standin.texts(LAN)) == 2  # welcome + menu, once
         # The stand-in now posts as Telegram would: a whole lesson by buttons, over the webhook.
         await standin.push_text(LAN, "/start l-thu-nghiem")

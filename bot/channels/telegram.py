@@ -14,6 +14,7 @@ import datetime as dtm
 import logging
 import warnings
 from pathlib import Path
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -37,6 +38,8 @@ from telegram.request import BaseRequest
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.split import split_text
+from bot.channels.telegram_polling import ConfirmingPoller, process_update
+from bot.channels.webhook import WebhookServer
 from bot.config import TelegramSettings
 from bot.store.models import MediaCache
 from bot.tutor.engine import Tutor
@@ -116,14 +119,20 @@ class TelegramChannel:
             # Updates of different learners run concurrently; one learner's are ordered by the
             # tutor (per-user lock in the database).
             .concurrent_updates(64)
+            # Polling and the webhook are this module's own (see start()), not PTB's Updater.
+            .updater(None)
             .post_init(self._post_init)
         )
         if rate_limit:
             builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
         if request is None:
-            builder = builder.get_updates_read_timeout(settings.poll_timeout + 10)
+            # Two connections: stopping cancels a long poll, whose connection stays taken, and the
+            # poller then confirms the handled updates with one more call.
+            builder = builder.get_updates_read_timeout(
+                settings.poll_timeout + 10
+            ).get_updates_connection_pool_size(2)
         else:
-            builder = builder.request(request).get_updates_request(request).updater(None)
+            builder = builder.request(request).get_updates_request(request)
         self.application: Application = builder.build()
         self.application.add_handler(CallbackQueryHandler(self.on_callback))
         self.application.add_handler(
@@ -132,6 +141,8 @@ class TelegramChannel:
         self.application.add_error_handler(self.on_error)
         self.pump = OutboxPump(tutor.db, CHANNEL, self.send)
         self._media: dict[str, str] = {}
+        self._poller: ConfirmingPoller | None = None
+        self._webhook: WebhookServer | None = None
 
     @property
     def bot(self):
@@ -141,6 +152,11 @@ class TelegramChannel:
         await application.bot.set_my_commands(COMMANDS)
 
     # --- incoming ------------------------------------------------------------------------------
+
+    async def on_webhook(self, body: Any) -> None:
+        """An update POSTed by Telegram: handled (and committed) before the webhook answers 200."""
+        if isinstance(body, dict):
+            await process_update(self.application, Update.de_json(body, self.bot))
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat = update.effective_message, update.effective_chat
@@ -302,24 +318,35 @@ class TelegramChannel:
         await app.start()
         updates = ["message", "callback_query"]
         if self.settings.mode == "webhook":
+            # Not app.updater.start_webhook: it answers Telegram before the update is handled.
             hook = self.settings.webhook
-            await app.updater.start_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.path or CHANNEL,
-                webhook_url=hook.url,
-                secret_token=hook.secret_token,
-                allowed_updates=updates,
+            self._webhook = WebhookServer(
+                hook,
+                channel=CHANNEL,
+                secret_header="X-Telegram-Bot-Api-Secret-Token",
+                secret_required=False,
+                handle=self.on_webhook,
             )
+            self._webhook.start()
+            if hook.url:
+                await app.bot.set_webhook(
+                    url=hook.url, secret_token=hook.secret_token, allowed_updates=updates
+                )
+            else:
+                log.warning("telegram: no webhook.url; serving the webhook without registering it")
         else:
-            await app.updater.start_polling(timeout=self.settings.poll_timeout, allowed_updates=updates)
+            # Not app.updater.start_polling: it confirms updates before they are handled.
+            self._poller = ConfirmingPoller(app, self.settings.poll_timeout, updates)
+            self._poller.start()
         log.info("telegram: %s as @%s", self.settings.mode, app.bot.username)
 
     async def stop(self) -> None:
+        if self._poller is not None:
+            await self._poller.stop()
+        if self._webhook is not None:
+            await self._webhook.stop()
         await self.pump.close()
         app = self.application
-        if app.updater and app.updater.running:
-            await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import json
 import logging
 import re
 from typing import Any
 
 import httpx
-import tornado.httpserver
-import tornado.netutil
-import tornado.web
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.split import split_text
+from bot.channels.webhook import WebhookServer
 from bot.config import ZaloSettings
 from bot.tutor.engine import Tutor
 from bot.tutor.events import Actor, Event, Media, parse_text
@@ -135,7 +131,13 @@ class ZaloChannel:
         self.pump = OutboxPump(tutor.db, CHANNEL, self.send)
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self.webhook = WebhookServer(
+            settings.webhook,
+            channel=CHANNEL,
+            secret_header="X-Bot-Api-Secret-Token",
+            secret_required=True,
+            handle=self.on_webhook,
+        )
 
     # --- incoming ------------------------------------------------------------------------------
 
@@ -226,15 +228,13 @@ class ZaloChannel:
 
     # --- webhook -------------------------------------------------------------------------------
 
-    def _secret_ok(self, header: str | None) -> bool:
-        secret = self.settings.webhook.secret_token or ""
-        return bool(secret) and hmac.compare_digest((header or "").encode(), secret.encode())
-
-    def webhook_app(self) -> tornado.web.Application:
-        return tornado.web.Application([(rf"/{self._path()}", _WebhookHandler, {"channel": self})])
-
-    def _path(self) -> str:
-        return (self.settings.webhook.path or CHANNEL).strip("/")
+    async def on_webhook(self, body: Any) -> None:
+        # Both shapes are in use: {ok, result: {event_name, message}} and {event_name, message}.
+        update = (
+            body.get("result") if isinstance(body, dict) and isinstance(body.get("result"), dict) else body
+        )
+        if isinstance(update, dict):  # answered first, processed after the 200
+            self._spawn(self.handle_update(update))
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -242,9 +242,7 @@ class ZaloChannel:
         me = await self.client.call("getMe")
         if self.settings.mode == "webhook":
             hook = self.settings.webhook
-            sockets = tornado.netutil.bind_sockets(hook.port, hook.listen)
-            self._server = tornado.httpserver.HTTPServer(self.webhook_app())
-            self._server.add_sockets(sockets)
+            self.webhook.start()
             if hook.url:
                 await self.client.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
         else:
@@ -258,38 +256,9 @@ class ZaloChannel:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
-        if self._server is not None:
-            self._server.stop()
+        await self.webhook.stop()
         for task in list(self._tasks):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
         await self.pump.close()
         await self.client.close()
-
-
-class _WebhookHandler(tornado.web.RequestHandler):
-    def initialize(self, channel: ZaloChannel) -> None:
-        self.channel = channel
-
-    async def post(self) -> None:
-        if not self.channel._secret_ok(self.request.headers.get("X-Bot-Api-Secret-Token")):
-            self.set_status(403)
-            self.finish()
-            return
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            self.set_status(400)
-            self.finish()
-            return
-        # Both shapes are in use: {ok, result: {event_name, message}} and {event_name, message}.
-        update = (
-            body.get("result") if isinstance(body, dict) and isinstance(body.get("result"), dict) else body
-        )
-        self.set_status(200)
-        self.finish(json.dumps({"ok": True}))
-        if isinstance(update, dict):  # answered first, processed after the 200
-            self.channel._spawn(self.channel.handle_update(update))
-
-    def log_exception(self, *args: Any) -> None:  # tornado would print the request line; keep it quiet
-        log.warning("zalo webhook: request failed")
