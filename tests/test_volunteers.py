@@ -330,3 +330,25 @@ async def test_a_code_with_many_digits_is_not_mistaken_for_an_otp(world) -> None
     hoa = minh.person("hoa", "Bà Hoa")
     replies = await hoa.say("k2345m")
     assert any("Bác đã vào lớp" in r.text for r in replies)
+
+
+async def test_ids_that_are_not_plain_numbers_get_the_usage_line(world) -> None:
+    """"²" passes str.isdigit() but is no number; a 25-digit id overflows BIGINT (found by fuzzing)."""
+    _tutor, org, minh = world
+    huge = "9" * 25
+    for command, usage in [
+        ("/xong ²", "Cách dùng: /xong"),
+        (f"/xong {huge}", "Cách dùng: /xong"),
+        ("/traloi ² cảm ơn", "Cách dùng: /traloi"),
+        (f"/traloi #{huge} cảm ơn", "Cách dùng: /traloi"),
+    ]:
+        replies = await minh.say(command)
+        assert replies[0].text.startswith(usage), command
+    replies = await org.say(f"/chuyen ² {huge}")
+    assert replies[0].text.startswith("Cách dùng: /chuyen")
+    lan = minh.person("lan", "Bà Lan")
+    await lan.say("/start l-thu-nghiem")
+    for forged in ("1.²", f"{huge}.0", "²²"):
+        replies = await lan.send(Choice(forged))
+        assert "Nút này không dùng được nữa" in replies[0].text, forged
+        assert not any("trục trặc" in r.text for r in replies)

@@ -22,7 +22,7 @@ from bot.tutor import help as help_feature
 from bot.tutor.events import Actor, Choice, Command, Event, Media, Start, Text
 from bot.tutor.replies import Delivery, Reply
 from bot.tutor.router import Route, Router
-from bot.tutor.text import global_word, match_choice
+from bot.tutor.text import as_id, global_word, match_choice
 from bot.tutor.turn import Turn
 from bot.tutor.words import Words
 
@@ -206,7 +206,7 @@ class Tutor:
         if route is not None and len(data) <= 64:
             await self._run(turn, route, index)
             return
-        if not (dot and seq.isdigit() and index.isdigit() and len(data) <= 64):
+        if not (dot and as_id(seq) is not None and as_id(index) is not None and len(data) <= 64):
             log.info("forged callback data from %s ignored", turn.user.channel)
             turn.toast(turn.w("bad_button"))
             return

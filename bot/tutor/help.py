@@ -11,7 +11,7 @@ from bot.store.models import HelpRequest
 from bot.tutor import flow
 from bot.tutor.replies import Reply
 from bot.tutor.router import Router
-from bot.tutor.text import short_label
+from bot.tutor.text import as_id, short_label
 from bot.tutor.turn import Turn
 from bot.tutor.volunteer import help_buttons
 
@@ -33,8 +33,9 @@ async def describe_context(turn: Turn) -> tuple[str, str | None, str | None]:
     last = await turn.repo.last_answer(turn.user.id, lesson.id)
     if last is not None and last.step_id == step.id and last.answer:
         answer = last.answer
-        if step.quiz is not None and answer.isdigit() and int(answer) <= len(step.quiz.options):
-            answer = f"{answer}. {step.quiz.options[int(answer) - 1].text}" + (
+        number = as_id(answer)
+        if step.quiz is not None and number is not None and 1 <= number <= len(step.quiz.options):
+            answer = f"{answer}. {step.quiz.options[number - 1].text}" + (
                 " (đúng)" if last.correct else " (chưa đúng)"
             )
         lines.append(f"Trả lời gần nhất: {ANSWER_NAMES.get(answer, answer)}")

@@ -9,6 +9,7 @@ from bot.store.models import Invite, User
 from bot.tutor import codes
 from bot.tutor.replies import Document, Reply
 from bot.tutor.router import ORGANIZER, Router
+from bot.tutor.text import as_id
 from bot.tutor.turn import ChoiceSpec, Turn
 from bot.tutor.volunteer import local_text, organizer_covers
 
@@ -125,12 +126,12 @@ async def volunteers(turn: Turn, _arg: str) -> None:
 
 @router.command("chuyen", roles=ORGANIZER)
 async def move_learner(turn: Turn, arg: str) -> None:
-    parts = [p.lstrip("#") for p in arg.split()]
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    ids = [as_id(p.lstrip("#")) for p in arg.split()]
+    if len(ids) != 2 or ids[0] is None or ids[1] is None:
         turn.say(T["usage_move"])
         return
-    learner = await turn.repo.user(int(parts[0]))
-    volunteer: User | None = await turn.repo.user(int(parts[1]))
+    learner = await turn.repo.user(ids[0])
+    volunteer: User | None = await turn.repo.user(ids[1])
     if (
         learner is None
         or volunteer is None

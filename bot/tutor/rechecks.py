@@ -12,6 +12,7 @@ from bot.lessons import Lesson
 from bot.store.models import Recheck
 from bot.tutor.router import Router
 from bot.tutor.steps.quiz import say_verdict
+from bot.tutor.text import as_id
 from bot.tutor.turn import Turn
 
 router = Router()
@@ -69,7 +70,8 @@ async def answer(turn: Turn, arg: str) -> None:
     from bot.tutor import screens
 
     recheck_id, _, option = arg.partition(".")
-    recheck = await turn.repo.recheck(int(recheck_id)) if recheck_id.isdigit() else None
+    number, picked = as_id(recheck_id), as_id(option)
+    recheck = await turn.repo.recheck(number) if number is not None else None
     lesson = turn.catalog.lesson(recheck.lesson_id) if recheck else None
     step = _question(lesson, recheck.number) if recheck and lesson else None
     if (
@@ -78,12 +80,12 @@ async def answer(turn: Turn, arg: str) -> None:
         or recheck.done_at is not None
         or step is None
         or step.quiz is None
-        or not option.isdigit()
-        or not 1 <= int(option) <= len(step.quiz.options)
+        or picked is None
+        or not 1 <= picked <= len(step.quiz.options)
     ):
         await screens.show_menu(turn)
         return
-    chosen = step.quiz.options[int(option) - 1]
+    chosen = step.quiz.options[picked - 1]
     recheck.done_at = turn.now
     turn.repo.add_event(
         turn.user.id,

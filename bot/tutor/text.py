@@ -10,6 +10,14 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _ICONS = re.compile(r"^[^\w]+", re.U)
 
 
+def as_id(text: str, max_digits: int = 18) -> int | None:
+    """The number a typed id or button index means, or None. Only ASCII digits count: "²" and
+    other Unicode digits pass `str.isdigit()` but not `int()`, and 18 digits fit a BIGINT."""
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
 def normalize(text: str, limit: int = 200) -> str:
     """'TIẾP TỤC!' → 'tiep tuc'; 'Đồng ý' → 'dong y'. Only the first `limit` characters count."""
     text = text[:limit].replace("đ", "d").replace("Đ", "D")
@@ -80,8 +88,8 @@ def match_choice(text: str, choices: Sequence[tuple[str, str]], strict: bool = F
     typed = normalize(text)
     if not typed:
         return None
-    if typed.isdigit():
-        number = int(typed)
+    number = as_id(typed)
+    if number is not None:
         return number - 1 if 1 <= number <= len(choices) else None
     keys = [label_key(label) for label, _ in choices]
     for index, key in enumerate(keys):

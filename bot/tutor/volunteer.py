@@ -14,7 +14,7 @@ from bot.store.models import Assignment, Class, HelpRequest, User
 from bot.tutor import codes
 from bot.tutor.replies import Button, Reply
 from bot.tutor.router import VOLUNTEER, Router
-from bot.tutor.text import short_label
+from bot.tutor.text import as_id, short_label
 from bot.tutor.turn import ChoiceSpec, Turn
 
 router = Router()
@@ -244,9 +244,10 @@ async def my_classes(turn: Turn, _arg: str) -> None:
 
 async def _own_class(turn: Turn, class_id: str) -> Class | None:
     """A class the user may manage: their own, or (organizers) one inside their scope."""
-    if not class_id.isdigit():
+    number = as_id(class_id)
+    if number is None:
         return None
-    klass = await turn.repo.class_(int(class_id))
+    klass = await turn.repo.class_(number)
     if klass is None:
         return None
     if klass.volunteer_id == turn.user.id:
@@ -292,7 +293,7 @@ async def assign_command(turn: Turn, arg: str) -> None:
     if lesson is None or not target:
         turn.say(T["usage_assign"])
         return
-    if target.startswith("#") and target[1:].isdigit():
+    if target.startswith("#") and as_id(target[1:]) is not None:
         key = f"u{target[1:]}"
     else:
         klass = await turn.repo.class_by_code(target.upper())
@@ -370,9 +371,10 @@ async def _target_learners(turn: Turn, target: str) -> tuple[str, list[User]] | 
 
 async def _own_learner(turn: Turn, learner_id: str) -> User | None:
     """A learner the user tutors (paired), or — for organizers — one inside their scope."""
-    if not learner_id.isdigit():
+    number = as_id(learner_id)
+    if number is None:
         return None
-    learner = await turn.repo.user(int(learner_id))
+    learner = await turn.repo.user(number)
     if learner is None or learner.deleted_at is not None:
         return None
     paired = await turn.repo.paired_volunteer(learner.id)
@@ -452,9 +454,10 @@ async def my_learners(turn: Turn, _arg: str) -> None:
 
 
 async def _own_request(turn: Turn, request_id: str) -> HelpRequest | None:
-    if not request_id.isdigit():
+    number = as_id(request_id)
+    if number is None:
         return None
-    request = await turn.repo.help_request(int(request_id))
+    request = await turn.repo.help_request(number)
     if request is None:
         return None
     helper = turn.user
@@ -529,7 +532,7 @@ async def help_answer(turn: Turn, text: str) -> None:
 @router.command("traloi", roles=VOLUNTEER)
 async def answer_command(turn: Turn, arg: str) -> None:
     request_id, _, text = arg.partition(" ")
-    if not request_id.lstrip("#").isdigit() or not text.strip():
+    if as_id(request_id.lstrip("#")) is None or not text.strip():
         turn.say(T["usage_answer"])
         return
     await _answer(turn, request_id.lstrip("#"), text)
@@ -557,7 +560,7 @@ async def _answer(turn: Turn, request_id: str, text: str) -> None:
 
 @router.command("xong", roles=VOLUNTEER)
 async def resolve_command(turn: Turn, arg: str) -> None:
-    if not arg.strip().lstrip("#").isdigit():
+    if as_id(arg.strip().lstrip("#")) is None:
         turn.say(T["usage_resolve"])
         return
     await _resolve(turn, arg.strip().lstrip("#"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.lessons import Lesson, Option, Quiz, Step
 from bot.store.models import Progress
 from bot.tutor.steps.base import Outcome, StepView
+from bot.tutor.text import as_id
 from bot.tutor.turn import Turn
 
 TRIES = 2
@@ -21,9 +22,10 @@ async def answer(turn: Turn, lesson: Lesson, step: Step, progress: Progress, act
     quiz = step.quiz
     assert quiz is not None
     name, _, arg = action.partition(":")
-    if name != "opt" or not arg.isdigit() or not 1 <= int(arg) <= len(quiz.options):
+    number = as_id(arg)
+    if name != "opt" or number is None or not 1 <= number <= len(quiz.options):
         return Outcome.UNKNOWN
-    chosen = quiz.options[int(arg) - 1]
+    chosen = quiz.options[number - 1]
     attempt = progress.attempts + 1
     turn.repo.add_event(
         turn.user.id,
