@@ -92,3 +92,21 @@ async def test_handled_updates_are_confirmed_while_running() -> None:
         await worker.app.stop()
         await worker.app.shutdown()
         await api.stop()
+
+
+async def test_polling_rides_out_server_errors_and_flood_control(caplog) -> None:
+    api = await TelegramStandIn().start()
+    api.fail("getUpdates", 502, "Bad Gateway")
+    api.fail("getUpdates", 429, "Too Many Requests: retry after 1", {"retry_after": 1})
+    worker = await Worker(api).start()
+    try:
+        await api.push_text(4, "vẫn nhận được")
+        await api.wait_for(lambda s: "vẫn nhận được" in worker.handled)
+        assert api.failures == []  # both failures were met, and polling went on
+        warnings = [r.getMessage() for r in caplog.records if r.name == "hocvuso.telegram"]
+        assert warnings == ["telegram: getUpdates failed (Bad Gateway); retrying in 1s"]  # one line
+    finally:
+        await worker.poller.stop()
+        await worker.app.stop()
+        await worker.app.shutdown()
+        await api.stop()

@@ -333,7 +333,7 @@ async def test_a_code_with_many_digits_is_not_mistaken_for_an_otp(world) -> None
 
 
 async def test_ids_that_are_not_plain_numbers_get_the_usage_line(world) -> None:
-    """"²" passes str.isdigit() but is no number; a 25-digit id overflows BIGINT (found by fuzzing)."""
+    """ "²" passes str.isdigit() but is no number; a 25-digit id overflows BIGINT (found by fuzzing)."""
     _tutor, org, minh = world
     huge = "9" * 25
     for command, usage in [

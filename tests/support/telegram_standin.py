@@ -71,6 +71,7 @@ class TelegramStandIn:
         self.webhook_responses: list[int] = []
         self.flood_next = 0  # reject this many send calls with 429
         self.flood_retry_after = 1
+        self.failures: list[tuple[str, ApiError]] = []  # (method, error): the next calls that fail
         self._changed = asyncio.Condition()
         self._server: tornado.httpserver.HTTPServer | None = None
         self.port = 0
@@ -261,8 +262,18 @@ class TelegramStandIn:
                 {"retry_after": self.flood_retry_after},
             )
 
+    def fail(
+        self, method: str, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        """Make the next call of `method` (after earlier queued failures) fail with this error."""
+        self.failures.append((method, ApiError(code, description, parameters)))
+
     async def call(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.calls.append((method, params))
+        failure = next((f for f in self.failures if f[0] == method), None)
+        if failure is not None:
+            self.failures.remove(failure)
+            raise failure[1]
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
