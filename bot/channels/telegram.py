@@ -37,7 +37,6 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
-from bot.channels.split import split_text
 from bot.channels.telegram_polling import ConfirmingPoller, process_update
 from bot.channels.webhook import WebhookServer
 from bot.config import TelegramSettings
@@ -45,6 +44,7 @@ from bot.store.models import MediaCache
 from bot.tutor.engine import Tutor
 from bot.tutor.events import Actor, Choice, Event, Media, parse_text
 from bot.tutor.replies import Button, Delivery
+from bot.tutor.split import split_text
 
 log = logging.getLogger("hocvuso.telegram")
 

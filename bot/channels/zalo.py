@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
-from bot.channels.split import split_text
 from bot.channels.webhook import WebhookServer
 from bot.config import ZaloSettings
 from bot.tutor.engine import Tutor
 from bot.tutor.events import Actor, Event, Media, parse_text
 from bot.tutor.replies import Delivery, Reply
+from bot.tutor.split import split_text
 
 log = logging.getLogger("hocvuso.zalo")
 

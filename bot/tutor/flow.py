@@ -10,11 +10,13 @@ from bot.lessons import Lesson, Step
 from bot.lessons.model import MAX_MESSAGE
 from bot.store.models import Progress
 from bot.tutor.rechecks import schedule_rechecks
+from bot.tutor.split import split_text
 from bot.tutor.steps import STEP_TYPES, Outcome
 from bot.tutor.text import short_label
 from bot.tutor.turn import ChoiceSpec, Turn
 
 STEP_ACTIONS = {"next", "opt", "done", "notyet", "skip", "showagain"}
+SLOW_CHUNK = 120  # characters per message in "Chậm lại" mode: about one sentence
 
 
 def nav_choices(turn: Turn, index: int) -> list[ChoiceSpec]:
@@ -80,7 +82,15 @@ def show_step(turn: Turn, lesson: Lesson, progress: Progress, intro: str | None 
     view = STEP_TYPES[step.kind].render(turn, lesson, step, progress)
     header = turn.w("step_header", number=index + 1, total=len(lesson.steps))
     text = f"{header}\n{view.text}"
-    if intro and len(intro) + 2 + len(text) <= MAX_MESSAGE and not step.image:
+    if turn.state.get("slow"):
+        # "Chậm lại": the step in short messages, a sentence or two each; the buttons come with
+        # the last one, so the learner reads down to them.
+        if intro:
+            turn.say(intro)
+        *before, text = split_text(text, SLOW_CHUNK)
+        for chunk in before:
+            turn.say(chunk)
+    elif intro and len(intro) + 2 + len(text) <= MAX_MESSAGE and not step.image:
         text = f"{intro}\n\n{text}"
     elif intro:
         turn.say(intro)

@@ -89,6 +89,26 @@ async def repeat(turn: Turn, _arg: str) -> None:
         await screens.show_menu(turn)
 
 
+@router.command("chamlai")
+@router.action("slow")
+async def slow(turn: Turn, _arg: str) -> None:
+    await _set_pace(turn, slow=True)
+
+
+@router.command("binhthuong")
+@router.action("normal")
+async def normal(turn: Turn, _arg: str) -> None:
+    await _set_pace(turn, slow=False)
+
+
+async def _set_pace(turn: Turn, slow: bool) -> None:
+    """Short chunks or one message per step; the current step is shown again the new way."""
+    turn.set_state("slow", slow or None)
+    turn.say(turn.w("slow_on" if slow else "slow_off"))
+    if not await flow.repeat(turn):
+        await screens.show_menu(turn)
+
+
 @router.command("quaylai")
 @router.action("back")
 async def back(turn: Turn, _arg: str) -> None:

@@ -73,6 +73,8 @@ GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
     "continue": ("hoc", "hoc tiep", "tiep tuc hoc"),
     "pause": ("tam dung", "dung nhac", "tam dung nhac"),
     "resume": ("tiep tuc nhac", "nhac lai toi", "bat nhac"),
+    "slow": ("cham lai", "cham thoi", "noi cham", "tu tu", "cham cham", "doc cham"),
+    "normal": ("binh thuong", "nhanh len", "nhanh lai", "thoi cham", "het cham"),
 }
 _GLOBAL = {word: action for action, words in GLOBAL_WORDS.items() for word in words}
 

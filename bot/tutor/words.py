@@ -33,7 +33,7 @@ TEXTS: dict[str, str] = {
     "welcome": (
         "Chào {b}! Cháu là Học vụ số, trợ lý giúp {b} học dùng điện thoại: Zalo, VNeID, dịch vụ công, "
         "tránh lừa đảo.\nMỗi bài có vài bước ngắn. {b} bấm nút, hoặc gõ số (1, 2…) để trả lời.\n"
-        "Cần người giúp, {b} gõ «giúp». Muốn nghe lại, gõ «nhắc lại»."
+        "Cần người giúp, {b} gõ «giúp». Muốn nghe lại, gõ «nhắc lại». Đọc chưa kịp, gõ «chậm lại»."
     ),
     "welcome_back": "Chào {b} quay lại! Mình học tiếp bài «{title}» nhé.",
     "menu": "{b} muốn làm gì ạ? Bấm một nút, hoặc gõ số.",
@@ -58,6 +58,8 @@ TEXTS: dict[str, str] = {
         "và làm sau."
     ),
     "first_step": "Đây là bước đầu tiên của bài rồi ạ.",
+    "slow_on": "🐢 Dạ, từ giờ cháu chia mỗi bước thành từng đoạn ngắn. Muốn như cũ, {b} gõ «bình thường».",
+    "slow_off": "Dạ, cháu gửi mỗi bước gọn trong một tin như cũ. Đọc chưa kịp, {b} gõ «chậm lại».",
     "complete": "🎉 Chúc mừng {b} đã học xong bài «{title}»!",
     "complete_score": "{b} trả lời đúng {correct}/{total} câu hỏi.",
     "complete_next": "Bài tiếp theo nên học: «{title}».",
