@@ -92,14 +92,18 @@ class ConfirmingPoller:
             except InvalidToken:
                 log.error("telegram: the token was refused; polling stopped")
                 return
-            except (TelegramError, OSError) as exc:
+            except Exception as exc:  # network, server, or an answer that could not be parsed
                 what = "another process is polling with this token" if isinstance(exc, Conflict) else exc
+                if not isinstance(exc, TelegramError | OSError):
+                    what = type(exc).__name__
                 log.warning("telegram: getUpdates failed (%s); retrying in %.0fs", what, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             backoff = 1.0
-            fresh = [u for u in updates if u.update_id >= self._next]
+            # Not holding, everything that came is new (also after Telegram restarts its update ids
+            # at a random lower number, as it does after a week without updates).
+            fresh = [u for u in updates if not holding or u.update_id >= self._next]
             for update in fresh:
                 self._dispatch(update)
             if not fresh and holding and self._in_flight:
