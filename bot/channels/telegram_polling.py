@@ -39,15 +39,15 @@ class ConfirmingPoller:
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
         self._next = 0  # the first update id not yet dispatched (0: whatever Telegram has)
-        self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._started: dict[int, float] = {}  # update id -> monotonic start of its handling
+        # update id -> (its handling task, monotonic start of the handling)
+        self._in_flight: dict[int, tuple[asyncio.Task[None], float]] = {}
         self._task: asyncio.Task[None] | None = None
 
     @property
     def offset(self) -> int | None:
         """What getUpdates may confirm: everything below the oldest update still in flight."""
         limit = time.monotonic() - HOLD_LIMIT
-        held = [update_id for update_id, started in self._started.items() if started > limit]
+        held = [update_id for update_id, (_task, started) in self._in_flight.items() if started > limit]
         if held:
             return min(held)
         return self._next or None
@@ -61,7 +61,7 @@ class ConfirmingPoller:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=STOP_GRACE)
+            await asyncio.wait(self._tasks(), timeout=STOP_GRACE)
         if self._next and not self._in_flight:
             # Confirm what was handled, so a restart does not fetch it again.
             with contextlib.suppress(TelegramError, OSError):
@@ -108,15 +108,18 @@ class ConfirmingPoller:
                 self._dispatch(update)
             if not fresh and holding and self._in_flight:
                 await asyncio.wait(
-                    list(self._in_flight.values()),
+                    self._tasks(),
                     timeout=IN_FLIGHT_WAIT,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
 
     def _dispatch(self, update: Update) -> None:
         self._next = update.update_id + 1
-        self._started[update.update_id] = time.monotonic()
-        self._in_flight[update.update_id] = asyncio.create_task(self._handle(update))
+        task = asyncio.create_task(self._handle(update))
+        self._in_flight[update.update_id] = (task, time.monotonic())
+
+    def _tasks(self) -> list[asyncio.Task[None]]:
+        return [task for task, _started in self._in_flight.values()]
 
     async def _handle(self, update: Update) -> None:
         try:
@@ -125,7 +128,6 @@ class ConfirmingPoller:
             log.error("telegram: update %s failed: %s", update.update_id, type(exc).__name__)
         finally:
             self._in_flight.pop(update.update_id, None)
-            self._started.pop(update.update_id, None)
 
 
 async def process_update(application: Application, update: Update) -> None:
