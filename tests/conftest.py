@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from bot.config import Settings
 from bot.lessons import load_catalog
 from bot.store import Database
 from bot.tutor.engine import Tutor
+from tests.support.clock import Clock, start_instant
 from tests.support.pg import PostgresServer, find_bindir
 
 TESTS = Path(__file__).resolve().parent
@@ -23,6 +25,34 @@ REPO_LESSONS = TESTS.parent / "lessons"
 # HOCVUSO_TEST_PG: "1" requires PostgreSQL (CI), "0" skips it, unset runs it when installed.
 PG_MODE = os.environ.get("HOCVUSO_TEST_PG", "auto")
 _counter = itertools.count()
+_shifted_clock: time_machine.travel | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # HOCVUSO_TEST_CLOCK (set by .ci/run for its re-runs of the `dates` tests) moves the whole test
+    # process to another day and hour; time keeps ticking from there.
+    global _shifted_clock
+    if os.environ.get("HOCVUSO_TEST_CLOCK"):
+        _shifted_clock = time_machine.travel(start_instant(), tick=True)
+        _shifted_clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _shifted_clock is not None:
+        _shifted_clock.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if os.environ.get("HOCVUSO_TEST_CLOCK"):
+        return f"clock moved to {start_instant().isoformat()} (HOCVUSO_TEST_CLOCK)"
+    return None
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Time frozen at `start_instant()` for the whole test; move it with `clock.set/advance`."""
+    with Clock(start_instant()) as frozen:
+        yield frozen
 
 
 @pytest.fixture(scope="session")

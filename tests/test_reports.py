@@ -15,23 +15,29 @@ import openpyxl
 import pytest
 
 from bot.config import load_settings
-from bot.tutor import engine
 from bot.tutor.engine import Tutor
 from bot.tutor.events import Actor, Start
 from tests.conftest import LESSONS, make_tutor
+from tests.support.clock import Clock as FrozenClock
 from tests.support.dialog import Chat
 from tests.support.proc import ROOT, hocvuso_env
 
 T0 = datetime(2026, 11, 2, 2, 0)  # 09:00 in Hồ Chí Minh City
 
 
+# Every figure here depends on when things happened: the whole module runs on the frozen clock.
+pytestmark = pytest.mark.dates
+
+
 class Clock:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.now = T0
-        monkeypatch.setattr(engine, "utcnow", lambda: self.now)
+    """Minutes since T0 on the test's frozen clock."""
+
+    def __init__(self, frozen: FrozenClock):
+        self.frozen = frozen
+        frozen.set(T0)
 
     def at(self, minutes: float) -> None:
-        self.now = T0 + timedelta(minutes=minutes)
+        self.frozen.set(T0 + timedelta(minutes=minutes))
 
 
 async def finish(chat: Chat, clock: Clock, start: float, minutes: float, quiz: list[str]) -> None:
@@ -102,8 +108,8 @@ async def seed(tutor: Tutor, clock: Clock) -> None:
 
 
 @pytest.fixture
-async def seeded(db_url: str, monkeypatch: pytest.MonkeyPatch):
-    clock = Clock(monkeypatch)
+async def seeded(db_url: str, clock: FrozenClock):
+    clock = Clock(clock)
     tutor = await make_tutor(db_url, campaign=load_settings(CONFIG, env={}).campaign.model_dump())
     await seed(tutor, clock)
     yield tutor, clock
@@ -181,14 +187,19 @@ async def test_scope_of_a_unit_and_dates(seeded, db_url: str) -> None:
 
 
 async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
-    proc = await asyncio.to_thread(run_report, db_url, "--by", "unit")
+    # The period ends on 5 November: "active in 7 days" counts the 7 days up to then, whatever today is.
+    proc = await asyncio.to_thread(run_report, db_url, "--by", "unit", "--until", "2026-11-05")
     lines = proc.stdout.splitlines()
     assert lines[0] == "== Theo đơn vị =="
     rows = {line.split()[0]: line.split() for line in lines[3:]}
     # unit, name…, parent, learners, active, started, completed, rate, classes, volunteers, help
-    assert rows["hn"][-8:] == ["5", "0", "5", "3", "60,0%", "2", "2", "1"]
-    assert rows["hn-a"][-8:] == ["3", "0", "4", "2", "50,0%", "1", "1", "1"]
-    assert rows["hn-b"][-8:] == ["2", "0", "1", "1", "100,0%", "1", "1", "0"]
+    assert rows["hn"][-8:] == ["5", "5", "5", "3", "60,0%", "2", "2", "1"]
+    assert rows["hn-a"][-8:] == ["3", "3", "4", "2", "50,0%", "1", "1", "1"]
+    assert rows["hn-b"][-8:] == ["2", "2", "1", "1", "100,0%", "1", "1", "0"]
+    # A period that ended long after everyone stopped: nobody was active in its last 7 days.
+    proc = await asyncio.to_thread(run_report, db_url, "--by", "unit", "--until", "2026-11-30")
+    rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[3:]}
+    assert rows["hn"][-8:-6] == ["5", "0"]
     proc = await asyncio.to_thread(run_report, db_url, "--by", "step", "--format", "csv")
     funnel = [
         (r["lesson_id"], r["step_id"], r["reached"], r["reached_rate"], r["first_try_correct_rate"])
@@ -269,13 +280,11 @@ async def test_thongke_shows_only_the_organizers_scope(seeded) -> None:
     assert learner[0].text.startswith("Cháu chưa biết lệnh này")
 
 
-async def test_baocao_delivers_the_workbook_through_telegram(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_baocao_delivers_the_workbook_through_telegram(db_url: str, clock: FrozenClock) -> None:
     from tests.support.telegram_standin import TelegramStandIn
     from tests.test_telegram import start_bot
 
-    clock = Clock(monkeypatch)
+    clock = Clock(clock)
     tutor = await make_tutor(db_url)
     await seed(tutor, clock)
     async with tutor.db.transaction() as repo:

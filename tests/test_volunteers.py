@@ -10,22 +10,26 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.store.models import Class, Enrollment, HelpRequest, Invite, Outbox, Pairing, Recheck, StepEvent, User
-from bot.tutor.engine import utcnow
 from bot.tutor.events import Actor, Choice, Start
 from bot.tutor.scheduler import Scheduler
+from tests.support.clock import local, next_local
 from tests.support.dialog import Chat
+
+# Invites expire, codes are rate-limited per 15 minutes, reminders keep hours, re-checks fall due:
+# every test here runs on the frozen clock (and again under .ci/run's other clock settings).
+pytestmark = pytest.mark.dates
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-async def setup_units(tutor) -> None:
+async def setup_units(tutor, now: datetime) -> None:
     async with tutor.db.transaction() as repo:
         await repo.upsert_unit("hn", "Hà Nội", None, "tinh")
         await repo.upsert_unit("hn-phuc-xa", "Phường Phúc Xá", "hn", "xa")
         await repo.upsert_unit("hn-an-khanh", "Xã An Khánh", "hn", "xa")
         await repo.upsert_unit("hue", "Huế", None, "tinh")
-        await repo.grant("console", "org-hn", "organizer", "hn", utcnow())
-        await repo.grant("console", "org-hue", "organizer", "hue", utcnow())
+        await repo.grant("console", "org-hn", "organizer", "hn", now)
+        await repo.grant("console", "org-hue", "organizer", "hue", now)
 
 
 def code_in(text: str) -> str:
@@ -58,8 +62,8 @@ async def make_class(volunteer: Chat, name: str = "Lớp điện thoại thôn 3
 
 
 @pytest.fixture
-async def world(tutor):
-    await setup_units(tutor)
+async def world(tutor, clock):
+    await setup_units(tutor, clock.now)
     org = Chat(tutor, Actor("console", "org-hn", "Chị Hà (Tỉnh đoàn)"))
     volunteer = await make_volunteer(org, "tnv-minh", "Minh", "hn-phuc-xa")
     return tutor, org, volunteer
@@ -182,7 +186,7 @@ async def test_volunteer_is_limited_to_own_learners_and_requests(world) -> None:
     assert "Không có đơn vị «hn-phuc-xa» trong phạm vi của bạn." in replies[0].text
 
 
-async def test_forged_expired_and_used_up_codes_change_nothing(world) -> None:
+async def test_forged_expired_and_used_up_codes_change_nothing(world, clock) -> None:
     tutor, org, _minh = world
     stranger = org.person("stranger", "Người lạ")
     await stranger.say("/start")
@@ -195,7 +199,7 @@ async def test_forged_expired_and_used_up_codes_change_nothing(world) -> None:
     async with tutor.db.transaction() as repo:
         invites = (await repo.session.execute(select(Invite).order_by(Invite.created_at))).scalars().all()
         expired, used = invites[-1], invites[0]
-        expired.expires_at = utcnow() - timedelta(minutes=1)
+        expired.expires_at = clock.now - timedelta(minutes=1)
         used.uses = used.max_uses
     for invite in (expired, used):
         replies = await stranger.send(Start(f"v-{invite.code}"))
@@ -233,18 +237,19 @@ async def test_organizer_moves_a_learner_to_another_volunteer(world) -> None:
     assert khanh.received()[-1].text.startswith("🙋 Bà Lan cần giúp")
 
 
-def local(day: int, hour: int) -> datetime:
+def december(day: int, hour: int) -> datetime:
     """A naive-UTC time for `hour` o'clock in Hồ Chí Minh City on 2026-12-<day>."""
-    return datetime(2026, 12, day, hour) - timedelta(hours=7)
+    return local(2026, 12, day, hour)
 
 
-async def test_reminders_only_inside_hours_once_per_period_and_stop_after_three(tutor) -> None:
+async def test_reminders_only_inside_hours_once_per_period_and_stop_after_three(tutor, clock) -> None:
+    clock.set(december(1, 9))
     lan = Chat(tutor, Actor("console", "lan", "Bà Lan"))
     await lan.say("/start l-thu-nghiem")
     await lan.say("1")
     async with tutor.db.transaction() as repo:
         user = await repo.user_by_external("console", "lan")
-        user.last_active_at = local(1, 9)
+        user.last_active_at = december(1, 9)
     scheduler = Scheduler(tutor)
 
     async def nudges() -> int:
@@ -252,13 +257,13 @@ async def test_reminders_only_inside_hours_once_per_period_and_stop_after_three(
             outbox = (await repo.session.execute(select(Outbox.payload))).scalars().all()
         return sum(1 for p in outbox if p.get("text", "").startswith("⏰"))
 
-    assert (await scheduler.tick(local(4, 22)))["reminded"] == 0  # 22:00: quiet hours
-    assert (await scheduler.tick(local(4, 6)))["reminded"] == 0  # 06:00: too early
-    assert (await scheduler.tick(local(4, 9)))["reminded"] == 1
-    assert (await scheduler.tick(local(4, 15)))["reminded"] == 0  # at most one per idle period
-    assert (await scheduler.tick(local(6, 10)))["reminded"] == 1
-    assert (await scheduler.tick(local(8, 11)))["reminded"] == 1
-    assert (await scheduler.tick(local(10, 12)))["reminded"] == 0  # three unanswered: stop
+    assert (await scheduler.tick(december(4, 22)))["reminded"] == 0  # 22:00: quiet hours
+    assert (await scheduler.tick(december(4, 6)))["reminded"] == 0  # 06:00: too early
+    assert (await scheduler.tick(december(4, 9)))["reminded"] == 1
+    assert (await scheduler.tick(december(4, 15)))["reminded"] == 0  # at most one per idle period
+    assert (await scheduler.tick(december(6, 10)))["reminded"] == 1
+    assert (await scheduler.tick(december(8, 11)))["reminded"] == 1
+    assert (await scheduler.tick(december(10, 12)))["reminded"] == 0  # three unanswered: stop
     assert await nudges() == 3
     # Answering resets the count; "tạm dừng" pauses reminders altogether.
     replies = await lan.say("tam dung")
@@ -266,28 +271,28 @@ async def test_reminders_only_inside_hours_once_per_period_and_stop_after_three(
     async with tutor.db.transaction() as repo:
         user = await repo.user_by_external("console", "lan")
         assert user.reminders_paused and user.reminders_unanswered == 0
-        user.last_active_at = local(10, 9)
-    assert (await scheduler.tick(local(14, 10)))["reminded"] == 0
+        user.last_active_at = december(10, 9)
+    assert (await scheduler.tick(december(14, 10)))["reminded"] == 0
     await lan.say("tiếp tục nhắc")
     async with tutor.db.transaction() as repo:
         user = await repo.user_by_external("console", "lan")
-        user.last_active_at = local(10, 9)
-    assert (await scheduler.tick(local(14, 10)))["reminded"] == 1
+        user.last_active_at = december(10, 9)
+    assert (await scheduler.tick(december(14, 10)))["reminded"] == 1
     # The nudge is a screen of its own: typing its first choice continues the lesson.
     replies = await lan.say("1")
     assert replies[-1].text.startswith("Bước 2/4")
 
 
-async def test_help_escalates_to_the_units_organizers(world) -> None:
+async def test_help_escalates_to_the_units_organizers(world, clock) -> None:
     tutor, _org, minh = world
     _text, klass = await make_class(minh)
     lan = minh.person("lan", "Bà Lan")
     await lan.send(Start(f"c-{klass.code}"))
     await lan.say("/giupdo")
     scheduler = Scheduler(tutor)
-    assert (await scheduler.tick(utcnow() + timedelta(minutes=30)))["escalated"] == 0
-    assert (await scheduler.tick(utcnow() + timedelta(minutes=125)))["escalated"] == 1
-    assert (await scheduler.tick(utcnow() + timedelta(minutes=300)))["escalated"] == 0  # once
+    assert (await scheduler.tick(clock.advance(minutes=30)))["escalated"] == 0
+    assert (await scheduler.tick(clock.advance(minutes=95)))["escalated"] == 1
+    assert (await scheduler.tick(clock.advance(minutes=175)))["escalated"] == 0  # once
     async with tutor.db.reader() as repo:
         rows = (
             await repo.session.execute(select(Outbox, User.external_id).join(User, User.id == Outbox.user_id))
@@ -296,18 +301,19 @@ async def test_help_escalates_to_the_units_organizers(world) -> None:
     assert escalations == ["org-hn"]  # Hà Nội's organizer, not Huế's
 
 
-async def test_rechecks_at_3_7_30_days_are_recorded(tutor) -> None:
+async def test_rechecks_at_3_7_30_days_are_recorded(tutor, clock) -> None:
     lan = Chat(tutor, Actor("console", "lan", "Bà Lan"))
     for line in ["/start l-thu-nghiem", "1", "2", "xong", "1"]:
         await lan.say(line)
+    done_at = clock.now
     async with tutor.db.reader() as repo:
         due = (await repo.session.execute(select(Recheck).order_by(Recheck.number))).scalars().all()
-    done_at = due[0].due_at - timedelta(days=3)
-    assert [round((r.due_at - done_at).total_seconds() / 86400) for r in due] == [3, 7, 30]
+    assert [r.due_at - done_at for r in due] == [timedelta(days=3), timedelta(days=7), timedelta(days=30)]
     scheduler = Scheduler(tutor)
-    when = due[0].due_at + timedelta(hours=1)
-    when = when.replace(hour=3)  # 10:00 in Hồ Chí Minh City
-    assert (await scheduler.tick(when))["rechecks"] == 1
+    assert (await scheduler.tick(clock.advance(days=2, hours=23)))["rechecks"] == 0  # not due yet
+    # The first 10:00 in Hồ Chí Minh City after it falls due: inside the hours learners are asked.
+    clock.set(next_local(due[0].due_at, 10))
+    assert (await scheduler.tick(clock.now))["rechecks"] == 1
     async with tutor.db.reader() as repo:
         user = await repo.user_by_external("console", "lan")
     question = user.state["choices"]

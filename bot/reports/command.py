@@ -46,7 +46,9 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"hocvuso: unit '{args.unit}' does not exist (hocvuso units list)", file=sys.stderr)
                 return 1
             since, until = day_bounds(args.since, args.until, settings.timezone)
-            scope = await report_scope(repo, args.unit, utcnow(), since, until, args.mask_names)
+            # "Active in the last 7 days" means the 7 days up to the end of the period reported on.
+            now = utcnow() if until is None else min(utcnow(), until)
+            scope = await report_scope(repo, args.unit, now, since, until, args.mask_names)
             if args.format == "xlsx":
                 keys = SHEETS if args.by is None else ["summary", args.by]
                 tables = await build_tables(
