@@ -25,9 +25,9 @@ _ids = itertools.count()
 
 
 def _commands() -> list[str]:
-    from bot.core.engine import default_router
+    from bot.app import build_router
 
-    router: Router = default_router()
+    router: Router = build_router()
     return sorted(router.commands)
 
 
