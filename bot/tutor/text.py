@@ -84,21 +84,112 @@ def label_key(label: str) -> str:
     return normalize(_ICONS.sub("", label))
 
 
-def match_choice(text: str, choices: Sequence[tuple[str, str]], strict: bool = False) -> int | None:
-    """Index of the choice the typed text means, or None. `choices` are (label, action) pairs.
-    `strict`: only a number or a whole label counts (the screen is waiting for free text)."""
+# Words a learner may put around a number they type ("số 115", "gọi 115", "dạ 115 ạ"): dropped
+# before the digits are compared. Only around the number, never between its groups.
+NUMBER_FILLERS = frozenset({"so", "goi", "la", "a", "da", "vang", "nhe", "dien", "thoai", "tong", "dai"})
+
+
+def number_key(text: str) -> str | None:
+    """The digits a text reads as, when it is only a number: '115', '115.', 'Số 115', 'gọi 115 ạ'
+    → '115'; '1900 1288', '1900.1288', '1900-1288' → '19001288'. None when any other word is in it
+    ('Gọi 2 lần', 'không phải 115'). Leading zeros count: '0113' is not '113'."""
+    words = normalize(text).split()
+    while words and words[0] in NUMBER_FILLERS:
+        words.pop(0)
+    while words and words[-1] in NUMBER_FILLERS:
+        words.pop()
+    if words and all(word.isascii() and word.isdigit() for word in words):
+        return "".join(words)
+    return None
+
+
+def _digit_groups(key: str) -> list[str]:
+    """Numbers written in a normalized label, neighbouring digit words joined: 'goi 1900 1288 mien
+    phi' → ['19001288']."""
+    groups: list[str] = []
+    joined = False
+    for word in key.split():
+        if word.isascii() and word.isdigit():
+            if joined:
+                groups[-1] += word
+            else:
+                groups.append(word)
+            joined = True
+        else:
+            joined = False
+    return groups
+
+
+LABEL_TYPED_MAX = 100  # labels are at most 60 characters; room for "3. " and stray punctuation
+# Choices whose labels are lesson text (quiz and re-check options): checked by `lessons check`.
+ANSWER_ACTIONS = frozenset({"opt", "recheck"})
+
+
+def choice_by_label(text: str, choices: Sequence[tuple[str, str]], strict: bool = False) -> int | None:
+    """Index of the choice whose button the typed text repeats, or None:
+
+    - the label's words, with or without diacritics, in any case ('Không', 'khong');
+    - the number a label shows, however it is typed ('115.', 'số 115', '1900.1288');
+    - the numbered line Zalo and the console show ('3. 115');
+    - unless `strict`: a number that is no position on this screen and is written in exactly one
+      label among other words ('113' for «113 (công an)»).
+
+    This is tried before a number is read as a position, so on a quiz whose options are
+    113 / 114 / 115, «115» is the option 115. A number that is also a position on the screen
+    («2» where there are 5 choices) is taken as a label only among answer options, whose text
+    the lesson author wrote (and `lessons check` warns when it clashes); other labels may hold
+    names strangers chose (a learner called «2»), and there a number stays a position.
+
+    Text picked here is what the bot itself showed, so it is never a secret (see privacy); a text
+    much longer than any label is never picked, so nothing can hide behind one."""
+    if len(text.strip()) > LABEL_TYPED_MAX:
+        return None
     typed = normalize(text)
     if not typed:
         return None
+    keys = [label_key(label) for label, _ in choices]
+    position = as_id(typed)
+    if position is not None and 1 <= position <= len(choices):
+        usable = [i for i, (_, action) in enumerate(choices) if action.partition(":")[0] in ANSWER_ACTIONS]
+    else:
+        usable = list(range(len(choices)))
+    for index in usable:
+        if typed == keys[index]:
+            return index
+    number = number_key(typed)
+    if number is not None:
+        for index in usable:
+            if number_key(keys[index]) == number:
+                return index
+    first, _, rest = typed.partition(" ")
+    shown = as_id(first)
+    if rest and shown is not None and 1 <= shown <= len(choices) and rest == keys[shown - 1]:
+        return shown - 1
+    if strict or number is None or 1 <= int(number) <= len(choices):
+        return None
+    holding = [index for index, key in enumerate(keys) if number in _digit_groups(key)]
+    return holding[0] if len(holding) == 1 else None
+
+
+def match_choice(text: str, choices: Sequence[tuple[str, str]], strict: bool = False) -> int | None:
+    """Index of the choice the typed text means, or None. `choices` are (label, action) pairs.
+    `strict`: only a label or a number counts (the screen is waiting for free text).
+
+    Order: what a button says (`choice_by_label`), then a number as a position (1 = the first
+    choice), then — unless strict — words for the action ('ok' for «Tiếp tục») and a unique start
+    of a label ('tiep')."""
+    typed = normalize(text)
+    if not typed:
+        return None
+    labelled = choice_by_label(text, choices, strict)
+    if labelled is not None:
+        return labelled
     number = as_id(typed)
     if number is not None:
         return number - 1 if 1 <= number <= len(choices) else None
-    keys = [label_key(label) for label, _ in choices]
-    for index, key in enumerate(keys):
-        if typed == key:
-            return index
     if strict:
         return None
+    keys = [label_key(label) for label, _ in choices]
     for index, (_, action) in enumerate(choices):
         name, _, arg = action.partition(":")
         # "erase:yes" takes the words for "yes"; "done" its own.
