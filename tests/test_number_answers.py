@@ -4,6 +4,8 @@ number, or (4–8 digits) a possible OTP the learner is warned about."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.lessons import load_catalog
 from bot.store.models import StepEvent
 from bot.tutor.engine import Tutor
 from bot.tutor.text import match_choice
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
+from tests.support.proc import ROOT, hocvuso_env
 from tests.support.telegram_standin import TelegramStandIn
 from tests.support.zalo_standin import ZaloStandIn
 from tests.test_console import chat as console_chat
@@ -183,3 +187,87 @@ async def test_zalo_takes_typed_numbers_as_answers(db_url: str) -> None:
     finally:
         await tutor.db.close()
         await api.stop()
+
+
+# --- lessons check ---------------------------------------------------------------------------------
+
+CLASH = """\
+id: so-lan
+title: Số lần
+track: t
+order: 1
+steps:
+  - id: bat-dau
+    say: Bắt đầu.
+  - id: hoi
+    quiz:
+      ask: Nhập sai mã mấy lần thì bị khóa?
+      options:
+        - text: "1"
+          explain: Một lần.
+        - text: "5"
+          correct: true
+          explain: Năm lần.
+        - text: "3 lần"
+          explain: Ba lần.
+        - text: Số 2
+          explain: Hai lần.
+"""
+
+
+def write_clash(folder: Path) -> Path:
+    (folder / "tracks.yaml").write_text("tracks:\n  - {id: t, title: T, order: 1}\n", encoding="utf-8")
+    lesson = folder / "so-lan.yaml"
+    lesson.write_text(CLASH, encoding="utf-8")
+    return lesson
+
+
+def run_check(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "lessons", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=hocvuso_env("sqlite+aiosqlite:///unused.db", folder),
+        timeout=60,
+    )
+
+
+def test_check_warns_about_an_option_whose_number_is_another_choice_number(tmp_path: Path) -> None:
+    write_clash(tmp_path)
+    result = load_catalog(tmp_path)
+    assert result.problems == []
+    assert [lesson.id for lesson in result.catalog.lessons] == ["so-lan"]  # a warning leaves nothing out
+    # «1» is at its own place; «5» is «Hỏi người giúp» on Zalo's list; «Số 2» reads as 2, not «5»;
+    # «3 lần» is words, not a number.
+    assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [
+        (14, "step 2 › quiz › option 2"),
+        (19, "step 2 › quiz › option 4"),
+    ]
+    assert "typing 2 picks this option" in result.warnings[1].message
+
+
+def test_check_command_prints_warnings_and_passes(tmp_path: Path) -> None:
+    lesson = write_clash(tmp_path)
+    proc = run_check(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith(f"{lesson}:14: warning: step 2 › quiz › option 2: «5» is also choice number 5")
+    assert lines[1].startswith(
+        f"{lesson}:19: warning: step 2 › quiz › option 4: «Số 2» is also choice number 2"
+    )
+    assert lines[2:] == ["OK: 1 lessons, 2 steps, 1 tracks, 2 warning(s)"]
+    # With an error as well, the error fails the check and the warnings are still listed.
+    (tmp_path / "hong.yaml").write_text(
+        "id: hong\ntitle: H\ntrack: t\norder: 2\nsteps: []\n", encoding="utf-8"
+    )
+    proc = run_check(tmp_path)
+    assert proc.returncode == 1
+    assert sum(": warning: " in line for line in proc.stdout.splitlines()) == 2
+    assert proc.stderr.strip() == "1 problem(s), 2 warning(s) in 3 file(s)"
+
+
+def test_numbers_test_lesson_has_no_warning() -> None:
+    result = load_catalog(NUMBERS)
+    assert (result.problems, result.warnings) == ([], [])
