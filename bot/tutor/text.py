@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -79,8 +80,10 @@ GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
 _GLOBAL = {word: action for action, words in GLOBAL_WORDS.items() for word in words}
 
 
+@functools.lru_cache(maxsize=4096)
 def label_key(label: str) -> str:
-    """A button label without its leading icon, normalized."""
+    """A button label without its leading icon, normalized. Cached: the same labels (lesson
+    options, navigation) come back on every message, and normalizing costs ~10 µs a label."""
     return normalize(_ICONS.sub("", label))
 
 
@@ -93,12 +96,19 @@ def number_key(text: str) -> str | None:
     """The digits a text reads as, when it is only a number: '115', '115.', 'Số 115', 'gọi 115 ạ'
     → '115'; '1900 1288', '1900.1288', '1900-1288' → '19001288'. None when any other word is in it
     ('Gọi 2 lần', 'không phải 115'). Leading zeros count: '0113' is not '113'."""
-    words = normalize(text).split()
+    return _number(normalize(text))
+
+
+def _number(key: str) -> str | None:
+    """`number_key` of an already normalized text."""
+    if not any(ch.isdigit() for ch in key):
+        return None
+    words = key.split()
     while words and words[0] in NUMBER_FILLERS:
         words.pop(0)
     while words and words[-1] in NUMBER_FILLERS:
         words.pop()
-    if words and all(word.isascii() and word.isdigit() for word in words):
+    if words and all(word.isdigit() for word in words):  # normalize leaves ASCII digits only
         return "".join(words)
     return None
 
@@ -109,7 +119,7 @@ def _digit_groups(key: str) -> list[str]:
     groups: list[str] = []
     joined = False
     for word in key.split():
-        if word.isascii() and word.isdigit():
+        if word.isdigit():
             if joined:
                 groups[-1] += word
             else:
@@ -147,7 +157,10 @@ def choice_by_label(text: str, choices: Sequence[tuple[str, str]], strict: bool 
     typed = normalize(text)
     if not typed:
         return None
-    keys = [label_key(label) for label, _ in choices]
+    return _by_label(typed, [label_key(label) for label, _ in choices], choices, strict)
+
+
+def _by_label(typed: str, keys: list[str], choices: Sequence[tuple[str, str]], strict: bool) -> int | None:
     position = as_id(typed)
     if position is not None and 1 <= position <= len(choices):
         usable = [i for i, (_, action) in enumerate(choices) if action.partition(":")[0] in ANSWER_ACTIONS]
@@ -156,16 +169,17 @@ def choice_by_label(text: str, choices: Sequence[tuple[str, str]], strict: bool 
     for index in usable:
         if typed == keys[index]:
             return index
-    number = number_key(typed)
-    if number is not None:
-        for index in usable:
-            if number_key(keys[index]) == number:
-                return index
+    number = _number(typed)
+    if number is None:
+        return None
+    for index in usable:
+        if _number(keys[index]) == number:
+            return index
     first, _, rest = typed.partition(" ")
     shown = as_id(first)
     if rest and shown is not None and 1 <= shown <= len(choices) and rest == keys[shown - 1]:
         return shown - 1
-    if strict or number is None or 1 <= int(number) <= len(choices):
+    if strict or 1 <= int(number) <= len(choices):
         return None
     holding = [index for index, key in enumerate(keys) if number in _digit_groups(key)]
     return holding[0] if len(holding) == 1 else None
@@ -181,15 +195,16 @@ def match_choice(text: str, choices: Sequence[tuple[str, str]], strict: bool = F
     typed = normalize(text)
     if not typed:
         return None
-    labelled = choice_by_label(text, choices, strict)
-    if labelled is not None:
-        return labelled
+    keys = [label_key(label) for label, _ in choices]
+    if len(text.strip()) <= LABEL_TYPED_MAX:
+        labelled = _by_label(typed, keys, choices, strict)
+        if labelled is not None:
+            return labelled
     number = as_id(typed)
     if number is not None:
         return number - 1 if 1 <= number <= len(choices) else None
     if strict:
         return None
-    keys = [label_key(label) for label, _ in choices]
     for index, (_, action) in enumerate(choices):
         name, _, arg = action.partition(":")
         # "erase:yes" takes the words for "yes"; "done" its own.
