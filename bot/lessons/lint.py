@@ -8,6 +8,7 @@ of that shape and add it to `CHECKS`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -73,7 +74,36 @@ def right_option_always_longest(lesson: Lesson) -> Iterator[tuple[Where, str]]:
     )
 
 
-CHECKS: tuple[LessonCheck, ...] = (number_options_out_of_place, too_few_options, right_option_always_longest)
+_DOCTOR = re.compile(r"\bBác sĩ\b")
+_LOWER_ADDRESS = re.compile(r"\bbác\b(?! sĩ)")
+
+
+def address_word_misused(lesson: Lesson) -> Iterator[tuple[Where, str]]:
+    """«Bác» (capitalised) is the learner and is replaced by the configured address («Cô»…): «Bác sĩ»
+    would become «Cô sĩ», and a lower-case «bác» meant as the learner would stay «bác»."""
+    for step_index, step in enumerate(lesson.steps):
+        options = step.quiz.options if step.quiz else []
+        for text in [step.text, *(o.text for o in options), *(o.explain for o in options)]:
+            if _DOCTOR.search(text):
+                yield (
+                    ("steps", step_index),
+                    f"step {step_index + 1}: «Bác sĩ» at the start of a sentence "
+                    "would read «Cô sĩ» for a campaign that says «Cô»: rephrase («Khi gặp bác sĩ…»)",
+                )
+            if _LOWER_ADDRESS.search(text):
+                yield (
+                    ("steps", step_index),
+                    f"step {step_index + 1}: lower-case «bác»: write the learner's "
+                    "address as «Bác» (it is replaced by the configured form of address)",
+                )
+
+
+CHECKS: tuple[LessonCheck, ...] = (
+    number_options_out_of_place,
+    too_few_options,
+    right_option_always_longest,
+    address_word_misused,
+)
 
 
 def lesson_warnings(lesson: Lesson) -> Iterator[tuple[Where, str]]:
