@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,14 @@ from bot.store.models import (
     Unit,
     User,
 )
+
+
+class UnitLoopError(ValueError):
+    """A unit would end up under itself."""
+
+    def __init__(self, unit_id: str, chain: list[str]):
+        super().__init__(f"unit '{unit_id}' would be under itself: {' → '.join(chain)}")
+        self.unit_id, self.chain = unit_id, chain
 
 
 class Repository:
@@ -358,11 +366,24 @@ class Repository:
     # --- units -------------------------------------------------------------------------------
 
     async def upsert_unit(self, unit_id: str, name: str, parent_id: str | None, kind: str) -> None:
+        """Create or change a unit, written at once: callers write parents before children (a
+        foreign key). A parent that would put the unit under itself raises UnitLoopError: every
+        scope walk of the tree relies on it ending."""
+        above = await self.ancestors(parent_id)
+        if unit_id in above:
+            raise UnitLoopError(unit_id, [unit_id, *above[: above.index(unit_id) + 1]])
         existing = await self.session.get(Unit, unit_id)
         if existing is None:
             self.session.add(Unit(id=unit_id, name=name, parent_id=parent_id, kind=kind))
         else:
             existing.name, existing.parent_id, existing.kind = name, parent_id, kind
+        await self.session.flush()
+
+    async def lock_unit_tree(self) -> None:
+        """Hold off other writers of the tree until commit, so that two imports checked at the same
+        time cannot make a loop together (PostgreSQL; SQLite's single writer refuses the second)."""
+        if self.dialect == "postgresql":
+            await self.session.execute(text("LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE"))
 
     async def units(self) -> Sequence[Unit]:
         return (await self.session.execute(select(Unit).order_by(Unit.id))).scalars().all()
@@ -374,8 +395,10 @@ class Repository:
         """The unit and every unit under it; None means everything (an organizer without a unit)."""
         if unit_id is None:
             return None
+        # UNION, not UNION ALL: a unit met twice is not walked again, so a loop that an old
+        # database holds (imports now refuse them) ends instead of running forever.
         tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
-        tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+        tree = tree.union(select(Unit.id).where(Unit.parent_id == tree.c.id))
         return list((await self.session.execute(select(tree.c.id))).scalars())
 
     async def ancestors(self, unit_id: str | None) -> list[str]:
