@@ -43,8 +43,12 @@ async def _import_units(settings: Settings, path: Path) -> int:
             problems += check_import(rows, existing, str(path))
             if problems:
                 return _report(problems)
-            for row in parents_first(rows, existing):
-                await repo.upsert_unit(row.id, row.name, row.parent_id, row.kind)
+            await repo.upsert_units(
+                [
+                    [(r.id, r.name, r.parent_id, r.kind) for r in level]
+                    for level in parents_first(rows, existing)
+                ]
+            )
     except (UnitLoopError, SQLAlchemyError) as exc:  # a backstop: check_import refuses these first
         message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         return _report([f"{path}: the database refused the import ({message}); nothing was imported"])

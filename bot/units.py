@@ -248,9 +248,13 @@ def check_import(rows: list[UnitRow], existing: Parents, name: str) -> list[str]
     return problems
 
 
-def parents_first(rows: list[UnitRow], existing: Parents) -> list[UnitRow]:
-    """The rows in an order that writes every parent before its children (a foreign key)."""
+def parents_first(rows: list[UnitRow], existing: Parents) -> list[list[UnitRow]]:
+    """The rows by level of the tree, top first: writing a level at a time writes every parent
+    before its children (a foreign key)."""
     merged: dict[str, str | None] = dict(existing)
     merged.update({row.id: row.parent_id for row in rows})
     depth = levels(merged)
-    return sorted(rows, key=lambda row: depth[row.id])
+    by_level: dict[int, list[UnitRow]] = {}
+    for row in rows:
+        by_level.setdefault(depth[row.id], []).append(row)
+    return [by_level[level] for level in sorted(by_level)]

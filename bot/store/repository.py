@@ -366,18 +366,35 @@ class Repository:
     # --- units -------------------------------------------------------------------------------
 
     async def upsert_unit(self, unit_id: str, name: str, parent_id: str | None, kind: str) -> None:
-        """Create or change a unit, written at once: callers write parents before children (a
-        foreign key). A parent that would put the unit under itself raises UnitLoopError: every
-        scope walk of the tree relies on it ending."""
-        above = await self.ancestors(parent_id)
-        if unit_id in above:
-            raise UnitLoopError(unit_id, [unit_id, *above[: above.index(unit_id) + 1]])
-        existing = await self.session.get(Unit, unit_id)
-        if existing is None:
-            self.session.add(Unit(id=unit_id, name=name, parent_id=parent_id, kind=kind))
-        else:
-            existing.name, existing.parent_id, existing.kind = name, parent_id, kind
-        await self.session.flush()
+        """Create or change one unit, written at once (see upsert_units)."""
+        await self.upsert_units([[(unit_id, name, parent_id, kind)]])
+
+    async def upsert_units(self, levels: Sequence[Sequence[tuple[str, str, str | None, str]]]) -> None:
+        """Create or change units given as (id, name, parent_id, kind), a level of the tree at a
+        time, top first (a foreign key: a parent is written before its children). A parent that
+        would put a unit under itself raises UnitLoopError: every scope walk relies on the tree
+        ending."""
+        known = {unit.id: unit for unit in await self.units()}  # one query, not one per row
+
+        def above(unit_id: str | None) -> list[str]:
+            chain: list[str] = []
+            while unit_id is not None and unit_id not in chain:
+                chain.append(unit_id)
+                unit_id = known[unit_id].parent_id if unit_id in known else None
+            return chain
+
+        for level in levels:
+            for unit_id, name, parent_id, kind in level:
+                chain = above(parent_id)
+                if unit_id in chain:
+                    raise UnitLoopError(unit_id, [unit_id, *chain[: chain.index(unit_id) + 1]])
+                unit = known.get(unit_id)
+                if unit is None:
+                    known[unit_id] = Unit(id=unit_id, name=name, parent_id=parent_id, kind=kind)
+                    self.session.add(known[unit_id])
+                else:
+                    unit.name, unit.parent_id, unit.kind = name, parent_id, kind
+            await self.session.flush()
 
     async def lock_unit_tree(self) -> None:
         """Hold off other writers of the tree until commit, so that two imports checked at the same
