@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,10 +14,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.store._inline_sqlite import inline_creator
+from bot.store.hotsql import CoreHotSql, HotSql, SqliteHotSql
 from bot.store.repository import Repository
+from bot.store.unit_of_work import UnitOfWork
+from bot.store.writer import SqliteWriter
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -52,7 +54,11 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # Writers take the write lock up front so two transactions never deadlock upgrading a
-        # read lock; readers start a plain (deferred) transaction and see a WAL snapshot.
+        # read lock; readers start a plain (deferred) transaction and see a WAL snapshot. The
+        # writer's batches begin on the raw connection (bot.store.writer): joined, not begun again.
+        raw = connection.connection.driver_connection
+        if getattr(getattr(raw, "_conn", None), "in_transaction", False):
+            return
         if connection.get_execution_options().get("hocvuso_readonly"):
             connection.exec_driver_sql("BEGIN")
         else:
@@ -79,29 +85,61 @@ class Database:
             raise DatabaseError(f"database_url is not usable: {exc.__class__.__name__}: {exc}") from None
         if self.is_sqlite:
             _sqlite_setup(self.engine)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self._readonly = async_sessionmaker(
-            self.engine.execution_options(hocvuso_readonly=True), expire_on_commit=False, autoflush=False
-        )
-        # One SQLite file has one writer at a time; queueing writers here keeps them off the busy
-        # handler (which would block aiosqlite's thread) and keeps arrival order.
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._readonly_engine = self.engine.execution_options(hocvuso_readonly=True)
+        # One SQLite file has one writer at a time: one connection writes, transactions queue for
+        # it in arrival order and those that queued together commit together (bot.store.writer).
+        self.writer = SqliteWriter(self.engine) if self.is_sqlite else None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def _hot_sql(self, conn: AsyncConnection, raw: Any) -> HotSql:
+        return SqliteHotSql(raw, self.engine.dialect) if raw is not None else CoreHotSql(conn)
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
-        """One unit of work: commits on success, rolls back on any exception."""
-        lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self._sessions() as session, session.begin():
-            yield Repository(session)
+        """One unit of work: committed when the block ends (not before it returns), rolled back
+        on any exception."""
+        writer = self.writer
+        if writer is not None:
+            first = await writer.enter()
+            work = UnitOfWork(writer.conn, writer.sql, self.dialect)
+            try:
+                yield Repository(work)
+                await work.finish()
+            except BaseException:
+                await work.discard()
+                await writer.leave(first, ok=False)
+                raise
+            await writer.leave(first, ok=True)
+            return
+        async with self.engine.connect() as conn:
+            await conn.begin()
+            work = UnitOfWork(conn, CoreHotSql(conn), self.dialect)
+            try:
+                yield Repository(work)
+                await work.finish()
+            except BaseException:
+                await work.discard()
+                await conn.rollback()
+                raise
+            await conn.commit()
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[Repository]:
-        async with self._readonly() as session, session.begin():
-            yield Repository(session)
+        """A read-only transaction (a snapshot on SQLite's WAL), on its own connection."""
+        async with self._readonly_engine.connect() as conn:
+            await conn.begin()
+            raw = None
+            if self.is_sqlite:
+                raw = getattr((await conn.get_raw_connection()).driver_connection, "_conn", None)
+            work = UnitOfWork(conn, self._hot_sql(conn, raw), self.dialect)
+            try:
+                yield Repository(work)
+            finally:
+                await work.discard()
+                await conn.rollback()
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call from several processes)."""
@@ -124,6 +162,8 @@ class Database:
         return current, head
 
     async def close(self) -> None:
+        if self.writer is not None:
+            await self.writer.close()
         await self.engine.dispose()
 
 

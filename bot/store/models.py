@@ -62,6 +62,9 @@ class User(Base):
     reminders_unanswered: Mapped[int] = mapped_column(Integer, default=0)
     last_reminder_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # The bot the user started with, where a channel runs several (one per province…): messages the
+    # bot starts itself (reminders, a volunteer's answer) go out through it. None: the default bot.
+    bot: Mapped[str | None] = mapped_column(String(32))
 
 
 class Progress(Base):
@@ -140,6 +143,8 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which of the channel's bots sends it (None: the default bot).
+    bot: Mapped[str | None] = mapped_column(String(32))
 
 
 class HelpRequest(Base):

@@ -12,4 +12,4 @@ from bot.store.queries.users import UserQueries
 
 
 class Repository(UpdateQueries, UserQueries, LearningQueries, ClassQueries, HelpQueries, OutboxQueries):
-    """Every query of the chat path, on one transaction's session."""
+    """Every query of the chat path, on one transaction (`bot.store.unit_of_work`)."""

@@ -1,4 +1,5 @@
-"""What every query module shares: the session of one transaction and the dialect's insert."""
+"""What every query module shares: one transaction's unit of work, its ORM session (opened on
+first use) and the dialect's insert."""
 
 from __future__ import annotations
 
@@ -7,22 +8,29 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.unit_of_work import UnitOfWork
+
 
 class Queries:
-    """One transaction's session; the aggregate modules of this package add their queries."""
+    """One transaction; the aggregate modules of this package add their queries. The chat path's
+    own queries use `self.work` (plain statements); every other query uses `self.session`."""
 
-    def __init__(self, session: AsyncSession):
-        self.session = session
+    def __init__(self, work: UnitOfWork):
+        self.work = work
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.work.session
 
     @property
     def dialect(self) -> str:
-        return self.session.bind.dialect.name
+        return self.work.dialect
 
     def _insert(self, model: Any) -> Any:
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(model)
 
     def add(self, obj: Any) -> None:
-        self.session.add(obj)
+        self.work.add(obj)
 
     async def flush(self) -> None:
         await self.session.flush()

@@ -7,17 +7,23 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from bot.store.models import Assignment, Enrollment, Progress, Recheck, StepEvent, User
+from bot.store.models import Progress, Recheck, StepEvent, User
 from bot.store.queries.base import Queries
+from bot.store.queries.hot import hot_statements
 
 
 class LearningQueries(Queries):
     async def progress(self, user_id: int, lesson_id: str) -> Progress | None:
-        return await self.session.get(Progress, (user_id, lesson_id))
+        known = self.work.known(Progress, user_id, lesson_id)
+        if known is not None:
+            return known
+        params = {"p_user_id": user_id, "p_lesson_id": lesson_id}
+        rows = await self.work.sql.rows(hot_statements(self.dialect)["progress"], params)
+        return self.work.load(Progress, rows[0]) if rows else None
 
     async def progress_map(self, user_id: int) -> dict[str, Progress]:
-        rows = await self.session.execute(select(Progress).where(Progress.user_id == user_id))
-        return {p.lesson_id: p for p in rows.scalars()}
+        rows = await self.work.sql.rows(hot_statements(self.dialect)["progress_all"], {"p_user_id": user_id})
+        return {row["lesson_id"]: self.work.load(Progress, row) for row in rows}
 
     def add_event(
         self,
@@ -31,17 +37,19 @@ class LearningQueries(Queries):
         correct: bool | None = None,
         attempt: int = 1,
     ) -> None:
-        self.session.add(
-            StepEvent(
-                user_id=user_id,
-                lesson_id=lesson_id,
-                step_id=step_id,
-                kind=kind,
-                answer=answer,
-                correct=correct,
-                attempt=attempt,
-                at=now,
-            )
+        # A plain row, inserted with the transaction's other writes: nothing reads it back before.
+        self.work.insert_later(
+            StepEvent.__table__,
+            {
+                "user_id": user_id,
+                "lesson_id": lesson_id,
+                "step_id": step_id,
+                "kind": kind,
+                "answer": answer,
+                "correct": correct,
+                "attempt": attempt,
+                "at": now,
+            },
         )
 
     async def last_answer(self, user_id: int, lesson_id: str) -> StepEvent | None:
@@ -64,23 +72,27 @@ class LearningQueries(Queries):
 
     async def assigned_lessons(self, learner_id: int) -> list[str]:
         """Lessons assigned to the learner or to a class they joined, newest first."""
-        classes = select(Enrollment.class_id).where(Enrollment.user_id == learner_id)
-        rows = await self.session.execute(
-            select(Assignment.lesson_id)
-            .where(or_(Assignment.learner_id == learner_id, Assignment.class_id.in_(classes)))
-            .order_by(Assignment.id.desc())
-        )
+        rows = await self.work.sql.rows(hot_statements(self.dialect)["assigned"], {"p_user_id": learner_id})
         seen: list[str] = []
-        for (lesson_id,) in rows:
-            if lesson_id not in seen:
-                seen.append(lesson_id)
+        for row in rows:
+            if row["lesson_id"] not in seen:
+                seen.append(row["lesson_id"])
         return seen
 
     async def has_rechecks(self, user_id: int, lesson_id: str) -> bool:
-        found = await self.session.execute(
-            select(Recheck.id).where(Recheck.user_id == user_id, Recheck.lesson_id == lesson_id).limit(1)
-        )
-        return found.first() is not None
+        params = {"p_user_id": user_id, "p_lesson_id": lesson_id}
+        return bool(await self.work.sql.rows(hot_statements(self.dialect)["has_recheck"], params))
+
+    async def right_answers(self, user_id: int, lesson_id: str, since: datetime) -> set[str]:
+        """Steps of a lesson the learner answered right since `since` (written before this
+        transaction: like every query here, it does not see this update's own new events)."""
+        params = {"p_user_id": user_id, "p_lesson_id": lesson_id}
+        rows = await self.work.sql.rows(hot_statements(self.dialect)["lesson_events"], params)
+        return {
+            row["step_id"]
+            for row in rows
+            if row["kind"] == "answer" and row["correct"] and row["at"] >= since
+        }
 
     async def idle_learners(
         self, idle_before: datetime, reminded_before: datetime, max_unanswered: int, limit: int = 200

@@ -54,15 +54,22 @@ class OutboxQueries(Queries):
             }
             for row in rows
         ]
-        stmt = hot_statements(self.dialect)["enqueue"]
-        connection = await self.session.connection()
-        return list((await connection.execute(stmt, values)).scalars())
+        return await self.work.sql.insert(Outbox.__table__, values, ids=True)
 
     async def claim_outbox(
-        self, channel: str, now: datetime, lease: timedelta, limit: int = 50
+        self,
+        channel: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 50,
+        *,
+        bot: str | None = None,
+        default: bool = True,
+        others: tuple[str, ...] = (),
     ) -> list[tuple[Outbox, str]]:
-        """Due, unsent messages for a channel with the recipient's platform id, leased so another
-        worker does not send them too.
+        """Due, unsent messages for a channel's bot with the recipient's platform id, leased so
+        another worker does not send them too. The `default` bot also takes messages with no bot,
+        or with a bot that is not among the `others` configured (one removed from the config).
 
         A reply to the user's own message is superseded once the user's conversation has moved on to
         a later turn (its sender died before marking it sent; the user answered it or went on):
@@ -89,6 +96,7 @@ class OutboxQueries(Queries):
                 Outbox.due_at <= now,
                 User.deleted_at.is_(None),
                 or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now),
+                self._bot_filter(bot, default, others),
             )
             .order_by(Outbox.id)
             .limit(limit)
@@ -105,11 +113,33 @@ class OutboxQueries(Queries):
             rows.append((row, external))
         return rows
 
+    @staticmethod
+    def _bot_filter(bot: str | None, default: bool, others: tuple[str, ...]) -> Any:
+        if not default:
+            return Outbox.bot == bot
+        mine = [Outbox.bot.is_(None)]
+        if bot is not None:
+            mine.append(Outbox.bot == bot)
+        if others:
+            mine.append(Outbox.bot.not_in(others))
+        else:
+            mine.append(Outbox.bot.is_not(None))
+        return or_(*mine)
+
+    async def lease(self, ids: Iterable[int], until: datetime) -> None:
+        """Keep messages waiting in a send queue leased to this process."""
+        ids = list(ids)
+        if ids:
+            await self.session.execute(
+                update(Outbox).where(Outbox.id.in_(ids), Outbox.sent_at.is_(None)).values(claimed_until=until)
+            )
+
     async def mark_sent(self, ids: Iterable[int], now: datetime) -> None:
         ids = list(ids)
         if ids:
-            connection = await self.session.connection()
-            await connection.execute(hot_statements(self.dialect)["mark_sent"], {"p_ids": ids, "p_at": now})
+            await self.work.conn.execute(
+                hot_statements(self.dialect)["mark_sent"], {"p_ids": ids, "p_at": now}
+            )
 
     async def mark_failed(self, outbox_id: int) -> None:
         await self.session.execute(update(Outbox).where(Outbox.id == outbox_id).values(failed=True))

@@ -15,22 +15,33 @@ class UserQueries(UnitQueries):
     """People are placed in units: an organizer's reach is their unit's subtree."""
 
     async def lock_user(
-        self, channel: str, external_id: str, name: str | None, now: datetime
+        self, channel: str, external_id: str, name: str | None, now: datetime, bot: str | None = None
     ) -> tuple[User, bool]:
-        """The user row, locked for this transaction (per-learner ordering); created if new.
+        """The user row, locked for this transaction (per-learner ordering); created if new, as a
+        user of `bot` (the bot they started with, when a channel has several).
 
-        Usually one statement: UPDATE … RETURNING, which on PostgreSQL holds the row lock until
-        commit exactly like SELECT … FOR UPDATE (SQLite has one writer anyway). A newcomer is
-        inserted; if another worker inserted them a moment earlier, the update is tried again."""
+        Usually one statement: on PostgreSQL UPDATE … RETURNING, which holds the row lock until
+        commit exactly like SELECT … FOR UPDATE; on SQLite, whose one writer is a lock already, a
+        plain SELECT (the row is written once, at the end). A newcomer is inserted; if another
+        worker inserted them a moment earlier, the update is tried again."""
         statements = hot_statements(self.dialect)
-        params = {"p_channel": channel, "p_external_id": external_id, "p_display_name": name, "p_now": now}
+        touch = statements["touch_user"] if self.dialect == "postgresql" else statements["user"]
+        params = {
+            "p_channel": channel,
+            "p_external_id": external_id,
+            "p_display_name": name,
+            "p_now": now,
+            "p_bot": bot,
+        }
         for _attempt in range(2):
-            user = (await self.session.execute(statements["touch_user"], params)).scalar_one_or_none()
-            if user is not None:
+            rows = await self.work.sql.rows(touch, params)
+            if rows:
+                user = self.work.load(User, rows[0])
+                user.last_active_at = now
                 return user, False
-            user = (await self.session.execute(statements["insert_user"], params)).scalar_one_or_none()
-            if user is not None:
-                return user, True
+            rows = await self.work.sql.rows(statements["insert_user"], params)
+            if rows:
+                return self.work.load(User, rows[0]), True
         raise RuntimeError("user row neither updated nor inserted")  # pragma: no cover
 
     async def lock_user_id(self, user_id: int) -> User | None:

@@ -1,0 +1,29 @@
+"""several bots per channel: the bot a user started with, the bot that sends a message
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-11-27 09:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0003"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("bot", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("bot", sa.String(length=32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("bot")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("bot")
