@@ -54,19 +54,55 @@ class ZaloWebhookSettings(WebhookSettings):
         return value
 
 
-class TelegramSettings(_Section):
+class BotSettings(_Section):
+    """One more bot of a channel (one per province, or per group of communes): its own token,
+    webhook path and send budget. Learners stay with the bot they started with."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    token: str | None = None
+    token_env: str | None = None  # environment variable holding the token (preferred)
+    units: list[str] = []  # units (and everything under them) whose links and QR codes name this bot
+    webhook_path: str | None = None  # default: "<channel's path>-<name>"
+    webhook_url: str | None = None  # default: the channel's webhook.url with that path
+    send_rate: float | None = Field(default=None, gt=0)  # messages/s; default: the channel's
+
+
+class _ChannelSettings(_Section):
     enabled: bool = True
     token: str | None = None
+    name: str = Field(default="main", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")  # the token's bot
+    bots: list[BotSettings] = []  # more bots beside (or instead of) `token`
     mode: Literal["polling", "webhook"] = "polling"
+    # What the platform allows one bot to send: messages a second in all, seconds between two
+    # messages to one chat. The bot paces itself just under (bot.channels.pacing).
+    send_rate: float = Field(default=28.0, gt=0)
+    chat_interval: float = Field(default=1.05, ge=0)
+
+    def all_bots(self) -> list[BotSettings]:
+        """Every bot of the channel, the default one (for people and units without a bot) first:
+        the one of `token`, else the first of `bots`."""
+        found = [BotSettings(name=self.name, token=self.token)] if self.token else []
+        names = {bot.name for bot in found}
+        return found + [bot for bot in self.bots if bot.name not in names]
+
+    @field_validator("bots")
+    @classmethod
+    def _distinct(cls, value: list[BotSettings]) -> list[BotSettings]:
+        names = [bot.name for bot in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"bot names must differ: {', '.join(repeated)}")
+        return value
+
+
+class TelegramSettings(_ChannelSettings):
     base_url: str = "https://api.telegram.org/bot"
     webhook: TelegramWebhookSettings = TelegramWebhookSettings()
     poll_timeout: int = Field(default=10, ge=0, le=50)
 
 
-class ZaloSettings(_Section):
+class ZaloSettings(_ChannelSettings):
     enabled: bool = False
-    token: str | None = None
-    mode: Literal["polling", "webhook"] = "polling"
     base_url: str = "https://bot-api.zaloplatforms.com"
     media_base_url: str | None = None  # public URL that serves the lessons folder's media
     webhook: ZaloWebhookSettings = ZaloWebhookSettings()
@@ -109,6 +145,9 @@ class Settings(_Section):
     organizers: list[str] = []  # "telegram:123", "zalo:abc"
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
+    # How many `hocvuso run` processes share these bots (webhook mode, PostgreSQL): each sends at
+    # most its share of every bot's send budget.
+    workers: int = Field(default=1, ge=1, le=64)
     help: HelpSettings = HelpSettings()
     reminders: ReminderSettings = ReminderSettings()
     campaign: CampaignSettings = CampaignSettings()
@@ -188,6 +227,10 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
         if err["type"] == "extra_forbidden":
             message = "unknown key"
         raise ConfigError(f"{source}: {key}: {message}") from None
+    for section in (settings.telegram, settings.zalo):
+        for bot in section.bots:
+            if not bot.token and bot.token_env:
+                bot.token = env.get(bot.token_env) or None
     if lessons_from_file and not Path(settings.lessons_dir).is_absolute():
         # A relative lessons_dir in a config file is relative to that file, not to the shell's cwd.
         settings.lessons_dir = (Path(path).resolve().parent / settings.lessons_dir).resolve()

@@ -1,8 +1,11 @@
-"""Delivery from the outbox, shared by every network channel.
+"""Delivery from the outbox, shared by every network channel: one pump per bot.
 
-Replies of the update being handled are sent at once (`deliver`); anything left unsent — a crash
-between commit and send, a message for someone on another channel, a reminder, flood control —
-is picked up by `run`, which leases due rows so two workers never send the same message.
+Replies of the update being handled are handed over at once (`deliver`); anything left unsent — a
+crash between commit and send, a message for someone on another channel or bot, a reminder, flood
+control — is picked up by `run`, which leases due rows so two workers never send the same message.
+Either way the message joins the bot's send queue (`bot.channels.pacing`): paced under the
+platform's limits, fair across chats, merged where a turn allows, never an old screen, in order.
+A queued message keeps its outbox lease (renewed while it waits), so no other worker sends it too.
 """
 
 from __future__ import annotations
@@ -10,17 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
+from bot.channels.pacing import Budget, Job, Planner
 from bot.clock import utcnow
 from bot.core.replies import Delivery, Reply
+from bot.core.turn import DIRECT_LEASE
 from bot.store import Database
 
 log = logging.getLogger("hocvuso.outbox")
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
+RENEW_BEFORE = 4.0  # seconds: a queued message's lease is renewed when it has less than this left
+RENEW_FOR = timedelta(seconds=30)
 
 
 class RetryLater(Exception):
@@ -39,22 +48,177 @@ Sender = Callable[[Delivery], Awaitable[None]]
 
 
 class OutboxPump:
-    # Marking messages sent is batched: one small transaction per MARK_DELAY rather than one per
-    # update keeps the single SQLite writer free for learners' steps. A crash inside the delay means
-    # those messages are due again after their lease: a learner's own replies are then found
-    # superseded by their later turns (Repository.claim_outbox), anything else is sent again.
+    # Marking messages sent (and renewing leases) is batched: one small transaction per MARK_DELAY
+    # rather than one per update keeps the single SQLite writer free for learners' steps. A crash
+    # inside the delay means those messages are due again after their lease: a learner's own
+    # replies are then found superseded by their later turns (Repository.claim_outbox), anything
+    # else is sent again.
     MARK_DELAY = 0.2
 
-    def __init__(self, db: Database, channel: str, send: Sender, interval: float = 1.0):
+    def __init__(
+        self,
+        db: Database,
+        channel: str,
+        send: Sender,
+        interval: float = 1.0,
+        *,
+        bot: str | None = None,
+        default: bool = True,
+        others: Iterable[str] = (),
+        budget: Budget | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        """`bot`: which of the channel's bots this pump sends for; the `default` bot's pump also
+        sends rows with no bot, or with a bot not among `others` (a bot removed from the config)."""
         self.db = db
         self.channel = channel
         self.send = send
         self.interval = interval
+        self.bot = bot
+        self.default = default
+        self.others = tuple(others)
+        self.planner = Planner(budget)
+        self.clock = clock
         self._marks: list[int] = []
+        self._failed: list[int] = []
         self._marker: asyncio.Task[None] | None = None
+        self._sender: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._last_renewal = 0.0
+        self._tasks: set[asyncio.Future[None]] = set()  # requests on the wire, lease renewals
+
+    # --- what comes in -------------------------------------------------------------------------
+
+    async def deliver(self, deliveries: list[Delivery]) -> None:
+        """Queue one turn's messages for this channel and bot; returns at once (they are in the
+        outbox already, leased to this process)."""
+        mine: list[Delivery] = []
+        for delivery in deliveries:
+            if delivery.channel != self.channel or not self._ours(delivery.bot):
+                continue
+            if delivery.meta.get("answered"):  # shown as the pressed button's popup already
+                if delivery.outbox_id:
+                    self._mark_later([delivery.outbox_id])
+                continue
+            mine.append(delivery)
+        if mine:
+            self._queue(mine, DIRECT_LEASE.total_seconds())
+
+    def later(self, chat_id: str, call: Callable[[], Awaitable[Any]]) -> None:
+        """A cosmetic call for a chat (closing a pressed keyboard): after the chat's messages,
+        under the same limits, dropped if it cannot go soon."""
+        self.planner.add_edit(chat_id, call, self.clock())
+        self._kick()
+
+    def _ours(self, bot: str | None) -> bool:
+        if bot == self.bot:
+            return True
+        return self.default and (bot is None or bot not in self.others)
+
+    def _queue(self, deliveries: list[Delivery], lease_seconds: float) -> None:
+        now = self.clock()
+        replaced = self.planner.add_turn(deliveries, now, now + lease_seconds)
+        for job in replaced:
+            self._mark_later(job.outbox_ids)
+        self._kick()
+
+    def _kick(self) -> None:
+        self._idle.clear()
+        self._wake.set()
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_loop(), name=f"{self.channel}-send")
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        while True:
+            now = self.clock()
+            taken = self.planner.take(now)
+            for job in taken.start:
+                self._spawn(self._send_job(job))
+            if now - self._last_renewal > 1.0:
+                self._last_renewal = now
+                self._renew_leases(now)
+            if self.planner.idle:
+                self._idle.set()
+                if self._marks or self._failed:
+                    self._schedule_marks()
+                return
+            wake_at = self.planner.next_time(now)
+            self._wake.clear()
+            timeout = None if wake_at is None else max(0.0, wake_at - self.clock())
+            if timeout is None or timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=min(timeout or 1.0, 1.0))
+
+    async def _send_job(self, job: Job) -> None:
+        retry: float | None = None
+        try:
+            if job.edit is not None:
+                with contextlib.suppress(Exception):  # cosmetic: already edited, too old…
+                    await job.edit()
+                return
+            assert job.delivery is not None
+            try:
+                await self.send(job.delivery)
+            except RetryLater as exc:
+                retry = exc.seconds
+                log.info("%s: flood control, chat held for %.0fs", self.channel, exc.seconds)
+                return
+            except Undeliverable as exc:
+                log.warning("%s: message %s undeliverable: %s", self.channel, job.delivery.outbox_id, exc)
+                self._failed.extend(job.outbox_ids)
+                self._schedule_marks()
+                return
+            except Exception as exc:  # network trouble: the lease expires and `run` sends them again
+                log.warning("%s: sending failed (%s: %s); will retry", self.channel, type(exc).__name__, exc)
+                self.planner.drop_chat(job.chat)
+                return
+            self._mark_later(job.outbox_ids)
+        finally:
+            self.planner.done(job, self.clock(), retry_after=retry)
+            self._wake.set()
+            if self._sender is None or self._sender.done():
+                self._kick()
+
+    def _renew_leases(self, now: float) -> None:
+        """Queued messages keep their lease while they wait their turn."""
+        due = [
+            job for job in self.planner.queued() if job.outbox_ids and job.lease_until - now < RENEW_BEFORE
+        ]
+        if not due:
+            return
+        for job in due:
+            job.lease_until = now + RENEW_FOR.total_seconds()
+        ids = [i for job in due for i in job.outbox_ids]
+        self._spawn(self._renew(ids))
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _renew(self, ids: list[int]) -> None:
+        try:
+            async with self.db.transaction() as repo:
+                await repo.lease(ids, utcnow() + RENEW_FOR)
+        except Exception as exc:
+            log.warning("%s: renewing %d lease(s) failed: %s", self.channel, len(ids), type(exc).__name__)
+
+    async def idle(self) -> None:
+        """Wait until nothing is queued or on the wire (benchmarks, tests, a clean stop)."""
+        await self._idle.wait()
+
+    # --- marking -------------------------------------------------------------------------------
 
     def _mark_later(self, ids: list[int]) -> None:
-        self._marks.extend(ids)
+        if ids:
+            self._marks.extend(ids)
+            self._schedule_marks()
+
+    def _schedule_marks(self) -> None:
         if self._marker is None or self._marker.done():
             self._marker = asyncio.create_task(self._mark_soon())
 
@@ -64,74 +228,63 @@ class OutboxPump:
 
     async def flush_marks(self) -> None:
         ids, self._marks = self._marks, []
-        if not ids:
+        failed, self._failed = self._failed, []
+        if not ids and not failed:
             return
         try:
             async with self.db.transaction() as repo:
-                await repo.mark_sent(ids, utcnow())
+                if ids:
+                    await repo.mark_sent(ids, utcnow())
+                for outbox_id in failed:
+                    await repo.mark_failed(outbox_id)
         except Exception as exc:  # due again after their lease (see above)
             log.warning(
                 "%s: marking %d message(s) sent failed: %s", self.channel, len(ids), type(exc).__name__
             )
 
     async def close(self) -> None:
+        """Send what is queued (a few seconds at most), then stop; the rest stays in the outbox."""
+        if self._sender is not None and not self._sender.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.idle(), timeout=5)
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
         if self._marker is not None and not self._marker.done():
             self._marker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._marker
         await self.flush_marks()
 
-    async def deliver(self, deliveries: list[Delivery]) -> None:
-        """Send in order; mark what went out. Stops at the first failure so order is kept."""
-        sent: list[int] = []
-        try:
-            for index, delivery in enumerate(deliveries):
-                if delivery.channel != self.channel:
-                    continue
-                try:
-                    await self.send(delivery)
-                except RetryLater as exc:
-                    await self._reschedule(deliveries[index:], exc.seconds)
-                    return
-                except Undeliverable as exc:
-                    log.warning("%s: message %s undeliverable: %s", self.channel, delivery.outbox_id, exc)
-                    if delivery.outbox_id:
-                        async with self.db.transaction() as repo:
-                            await repo.mark_failed(delivery.outbox_id)
-                    continue
-                except Exception as exc:  # network trouble: the lease expires and `run` retries
-                    log.warning(
-                        "%s: sending failed (%s: %s); will retry", self.channel, type(exc).__name__, exc
-                    )
-                    return
-                if delivery.outbox_id:
-                    sent.append(delivery.outbox_id)
-        finally:
-            if sent:
-                self._mark_later(sent)
-
-    async def _reschedule(self, rest: list[Delivery], seconds: float) -> None:
-        retry_at = utcnow() + timedelta(seconds=seconds)
-        async with self.db.transaction() as repo:
-            for delivery in rest:
-                if delivery.outbox_id:
-                    await repo.release(delivery.outbox_id, retry_at)
-        log.info("%s: flood control, %d message(s) kept for %.0fs", self.channel, len(rest), seconds)
+    # --- the outbox table ----------------------------------------------------------------------
 
     async def pump_once(self) -> int:
         now = utcnow()
         async with self.db.transaction() as repo:
-            rows = await repo.claim_outbox(self.channel, now, LEASE)
+            rows = await repo.claim_outbox(
+                self.channel, now, LEASE, bot=self.bot, default=self.default, others=self.others
+            )
             for row, _external in rows:
                 if row.attempts > MAX_ATTEMPTS:
                     row.failed = True
             batch = [
-                Delivery(row.id, row.user_id, row.channel, external, Reply.from_payload(row.payload))
+                Delivery(row.id, row.user_id, row.channel, external, Reply.from_payload(row.payload), row.bot)
                 for row, external in rows
                 if not row.failed
             ]
-        if batch:
-            await self.deliver(batch)
+        # One turn of one person is one group (it may be merged); rows come in id order.
+        group: list[Delivery] = []
+        for delivery in batch:
+            if group and group[-1].user_id != delivery.user_id:
+                self._queue(group, LEASE.total_seconds())
+                group = []
+            group.append(delivery)
+        if group:
+            self._queue(group, LEASE.total_seconds())
         return len(batch)
 
     async def run(self) -> None:

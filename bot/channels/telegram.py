@@ -26,7 +26,6 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -35,9 +34,11 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
-from bot.channels.telegram_polling import ConfirmingPoller, process_update
+from bot.channels.pacing import Budget
+from bot.channels.telegram_polling import ConfirmingPoller
 from bot.channels.webhook import WebhookServer
 from bot.config import TelegramSettings
 from bot.core.engine import Tutor
@@ -48,7 +49,12 @@ from bot.store.models import MediaCache
 
 log = logging.getLogger("hocvuso.telegram")
 
+# sendMessage goes out as a raw call (see TelegramChannel._send); python-telegram-bot would warn
+# that it has a method of its own for it.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instead", category=PTBUserWarning)
+
 CHANNEL = "telegram"
+CONCURRENT_UPDATES = 64  # learners handled at once (one learner's updates are ordered by the tutor)
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -62,20 +68,31 @@ COMMANDS = [
 ]
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    """Main choices one per row (big, easy to hit); navigation two per row below them."""
-    if not buttons:
-        return None
-    rows: list[list[InlineKeyboardButton]] = []
-    nav: list[InlineKeyboardButton] = []
+def keyboard_rows(buttons: tuple[Button, ...]) -> list[list[dict[str, str]]]:
+    """Main choices one per row (big, easy to hit); navigation two per row below them. Plain
+    Bot API JSON: building python-telegram-bot objects for every message cost more than sending."""
+    rows: list[list[dict[str, str]]] = []
+    nav: list[dict[str, str]] = []
     for button in buttons:
-        item = InlineKeyboardButton(button.label, callback_data=button.data)
+        item = {"text": button.label, "callback_data": button.data}
         if button.nav:
             nav.append(item)
         else:
             rows.append([item])
     rows += [nav[i : i + 2] for i in range(0, len(nav), 2)]
-    return InlineKeyboardMarkup(rows)
+    return rows
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """The same keyboard as python-telegram-bot objects (for photos and documents)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in keyboard_rows(buttons)
+        ]
+    )
 
 
 def event_from_message(message: Message) -> Event:
@@ -98,19 +115,28 @@ def event_from_message(message: Message) -> Event:
 
 
 class TelegramChannel:
+    """One Telegram bot (one token). A deployment with several bots runs one of these per bot
+    (bot.channels.telegram_bots); `name` is the bot's name in the config, `default` marks the bot
+    of people and units without one, `others` names the other bots."""
+
     def __init__(
         self,
         tutor: Tutor,
         settings: TelegramSettings,
         token: str,
         *,
+        name: str | None = None,
+        default: bool = True,
+        others: tuple[str, ...] = (),
+        budget: Budget | None = None,
         request: BaseRequest | None = None,
-        rate_limit: bool = True,
     ):
-        """`request` replaces the HTTP transport (the benchmark's in-process Bot API); `rate_limit`
-        off is for benchmarks only — Telegram itself caps a bot at about 30 messages a second."""
+        """`request` replaces the HTTP transport (the benchmark's in-process Bot API); `budget`
+        is what this process may send (default: Telegram's limits, bot.channels.pacing)."""
         self.tutor = tutor
         self.settings = settings
+        self.name = name
+        self.default = default
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -118,13 +144,11 @@ class TelegramChannel:
             .base_file_url(settings.base_url.replace("/bot", "/file/bot", 1))
             # Updates of different learners run concurrently; one learner's are ordered by the
             # tutor (per-user lock in the database).
-            .concurrent_updates(64)
+            .concurrent_updates(CONCURRENT_UPDATES)
             # Polling and the webhook are this module's own (see start()), not PTB's Updater.
             .updater(None)
             .post_init(self._post_init)
         )
-        if rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
         if request is None:
             # Two connections: stopping cancels a long poll, whose connection stays taken, and the
             # poller then confirms the handled updates with one more call.
@@ -134,12 +158,20 @@ class TelegramChannel:
         else:
             builder = builder.request(request).get_updates_request(request)
         self.application: Application = builder.build()
+        # Kept for whoever feeds updates to the Application itself; `dispatch` is the same without
+        # its per-update machinery (handler lookup, filters, contexts), which cost about as much
+        # as a learner's whole step (bench/README.md).
         self.application.add_handler(CallbackQueryHandler(self.on_callback))
         self.application.add_handler(
             MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self.on_message)
         )
         self.application.add_error_handler(self.on_error)
-        self.pump = OutboxPump(tutor.db, CHANNEL, self.send)
+        self._slots = asyncio.Semaphore(CONCURRENT_UPDATES)
+        if budget is None:
+            budget = Budget(rate=settings.send_rate, chat_interval=settings.chat_interval)
+        self.pump = OutboxPump(
+            tutor.db, CHANNEL, self.send, bot=name, default=default, others=others, budget=budget
+        )
         self._media: dict[str, str] = {}
         self._poller: ConfirmingPoller | None = None
         self._webhook: WebhookServer | None = None
@@ -147,6 +179,10 @@ class TelegramChannel:
     @property
     def bot(self):
         return self.application.bot
+
+    @property
+    def pumps(self) -> list[OutboxPump]:
+        return [self.pump]
 
     async def _post_init(self, application: Application) -> None:
         await application.bot.set_my_commands(COMMANDS)
@@ -156,23 +192,36 @@ class TelegramChannel:
     async def on_webhook(self, body: Any) -> None:
         """An update POSTed by Telegram: handled (and committed) before the webhook answers 200."""
         if isinstance(body, dict):
-            await process_update(self.application, Update.de_json(body, self.bot))
+            await self.dispatch(Update.de_json(body, self.bot))
 
-    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def dispatch(self, update: Update) -> None:
+        """Handle one update: a button press or a private message; anything else is ignored.
+        What an error in a handler does is `on_error`'s: one line for the operator, a kind word
+        for the user."""
+        async with self._slots:
+            try:
+                if update.callback_query is not None:
+                    await self.on_callback(update, None)
+                elif update.message is not None and update.message.chat.type == "private":
+                    await self.on_message(update, None)
+            except Exception as exc:
+                await self._report(update, exc)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None) -> None:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None:
             return
         user = update.effective_user
-        actor = Actor(CHANNEL, str(chat.id), user.full_name if user else None)
+        actor = Actor(CHANNEL, str(chat.id), user.full_name if user else None, via=self.name)
         deliveries = await self.tutor.handle(actor, event_from_message(message), update.update_id)
         await self.pump.deliver(deliveries)
 
-    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None) -> None:
         query = update.callback_query
         if query is None:
             return
         chat_id = query.message.chat.id if query.message else query.from_user.id
-        actor = Actor(CHANNEL, str(chat_id), query.from_user.full_name)
+        actor = Actor(CHANNEL, str(chat_id), query.from_user.full_name, via=self.name)
         deliveries = await self.tutor.handle(actor, Choice(query.data or ""), update.update_id)
         toast = next((d for d in deliveries if d.reply.toast and d.external_id == str(chat_id)), None)
         # Every callback query is answered (or the learner's button keeps spinning). A second worker
@@ -181,11 +230,13 @@ class TelegramChannel:
             await query.answer(text=toast.reply.text[:200] if toast else None)
         if toast is not None:
             toast.meta["answered"] = True
-        await self._close_keyboard(query.message, query.data or "", accepted=toast is None)
         await self.pump.deliver(deliveries)
+        # After the reply, under the same limits: the next step matters more than this.
+        self._close_keyboard(query.message, query.data or "", accepted=toast is None)
 
-    async def _close_keyboard(self, message: Message | None, data: str, accepted: bool) -> None:
-        """Remove the pressed message's buttons, showing the choice made, so it cannot be replayed."""
+    def _close_keyboard(self, message: Message | None, data: str, accepted: bool) -> None:
+        """Remove the pressed message's buttons, showing the choice made, so it cannot be replayed
+        (a stale button is refused anyway: this is for the eye)."""
         if not isinstance(message, Message) or message.reply_markup is None:
             return
         if not data.split(".", 1)[0].isdigit():
@@ -194,20 +245,28 @@ class TelegramChannel:
             (b.text for row in message.reply_markup.inline_keyboard for b in row if b.callback_data == data),
             None,
         )
-        try:
-            if accepted and label and message.text:
-                await message.edit_text(f"{message.text}\n\n➡️ {label}", reply_markup=None)
-            else:
-                await message.edit_reply_markup(reply_markup=None)
-        except TelegramError as exc:  # already edited, too old: harmless
-            log.debug("could not remove keyboard: %s", exc)
+
+        async def close() -> None:
+            try:
+                if accepted and label and message.text:
+                    await message.edit_text(f"{message.text}\n\n➡️ {label}", reply_markup=None)
+                else:
+                    await message.edit_reply_markup(reply_markup=None)
+            except RetryAfter:
+                raise
+            except TelegramError as exc:  # already edited, too old: harmless
+                log.debug("could not remove keyboard: %s", exc)
+
+        self.pump.later(str(message.chat.id), close)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        error = context.error
+        await self._report(update, context.error)
+
+    async def _report(self, update: object, error: BaseException | None) -> None:
         log.error("telegram: %s: %s", type(error).__name__, str(error).splitlines()[0] if str(error) else "")
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, self.tutor.words("error"))
+                await self.bot.send_message(update.effective_chat.id, self.tutor.words("error"))
 
     # --- outgoing ------------------------------------------------------------------------------
 
@@ -231,7 +290,8 @@ class TelegramChannel:
     async def _send(self, delivery: Delivery) -> None:
         reply = delivery.reply
         chat_id = int(delivery.external_id)
-        markup = keyboard(reply.buttons)
+        media = reply.image or reply.image_bytes is not None or reply.document is not None
+        markup = keyboard(reply.buttons) if media else None
         text = reply.text
         if reply.image or reply.image_bytes is not None:
             caption = text if len(text) <= CAPTION_LIMIT else None
@@ -250,9 +310,13 @@ class TelegramChannel:
                 text = ""
         if text:
             chunks = split_text(text, TEXT_LIMIT)
+            rows = keyboard_rows(reply.buttons)
             for index, chunk in enumerate(chunks):
-                last = index == len(chunks) - 1
-                await self.bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+                request: dict[str, Any] = {"chat_id": chat_id, "text": chunk}
+                if rows and index == len(chunks) - 1:
+                    request["reply_markup"] = {"inline_keyboard": rows}
+                # The raw call: the answer (the message sent) is not needed, so not parsed.
+                await self.bot.do_api_request("sendMessage", api_kwargs=request)
         if reply.audio:
             await self._send_audio(chat_id, reply.audio)
 
@@ -308,11 +372,16 @@ class TelegramChannel:
 
     # --- life cycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Initialise (getMe: checks the token), then poll or serve the webhook."""
+    async def start(
+        self, server: WebhookServer | None = None, path: str | None = None, url: str | None = None
+    ) -> None:
+        """Initialise (getMe: checks the token), then poll or serve the webhook. With several
+        bots, their webhooks share one `server`, each on its own `path`, registered as `url`."""
         app = self.application
         await app.initialize()
-        self.tutor.link_base = f"https://t.me/{app.bot.username}?start="
+        if self.default:
+            self.tutor.default_bots[CHANNEL] = self.name
+        self.tutor.link_bases[self.name] = f"https://t.me/{app.bot.username}?start="
         if app.post_init:
             await app.post_init(app)
         await app.start()
@@ -320,25 +389,32 @@ class TelegramChannel:
         if self.settings.mode == "webhook":
             # Not app.updater.start_webhook: it answers Telegram before the update is handled.
             hook = self.settings.webhook
-            self._webhook = WebhookServer(
-                hook,
-                channel=CHANNEL,
-                secret_header="X-Telegram-Bot-Api-Secret-Token",
-                secret_required=False,
-                handle=self.on_webhook,
-            )
-            self._webhook.start()
-            if hook.url:
-                await app.bot.set_webhook(
-                    url=hook.url, secret_token=hook.secret_token, allowed_updates=updates
+            if server is None:
+                server = self._webhook = WebhookServer(
+                    hook,
+                    channel=CHANNEL,
+                    secret_header="X-Telegram-Bot-Api-Secret-Token",
+                    secret_required=False,
+                    handle=self.on_webhook,
                 )
+                server.start()
+                url = hook.url
+            else:
+                server.add(path or server.path, self.on_webhook)
+            if url:
+                await app.bot.set_webhook(url=url, secret_token=hook.secret_token, allowed_updates=updates)
             else:
                 log.warning("telegram: no webhook.url; serving the webhook without registering it")
         else:
             # Not app.updater.start_polling: it confirms updates before they are handled.
-            self._poller = ConfirmingPoller(app, self.settings.poll_timeout, updates)
+            self._poller = ConfirmingPoller(app, self.settings.poll_timeout, updates, handle=self.dispatch)
             self._poller.start()
-        log.info("telegram: %s as @%s", self.settings.mode, app.bot.username)
+        log.info(
+            "telegram: %s as @%s%s",
+            self.settings.mode,
+            app.bot.username,
+            f" ({self.name})" if self.name else "",
+        )
 
     async def stop(self) -> None:
         if self._poller is not None:

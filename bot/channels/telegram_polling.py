@@ -19,7 +19,7 @@ import contextlib
 import datetime as dtm
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
@@ -34,10 +34,18 @@ HOLD_LIMIT = 60.0  # seconds an update in flight may hold back the offset
 
 
 class ConfirmingPoller:
-    def __init__(self, application: Application, timeout: int, allowed_updates: Sequence[str]):
+    def __init__(
+        self,
+        application: Application,
+        timeout: int,
+        allowed_updates: Sequence[str],
+        handle: Callable[[Update], Awaitable[None]] | None = None,
+    ):
+        """`handle` handles one update (default: the application's own handlers)."""
         self.application = application
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
+        self.handle = handle or (lambda update: process_update(application, update))
         self._next = 0  # the first update id not yet dispatched (0: whatever Telegram has)
         # update id -> (its handling task, monotonic start of the handling)
         self._in_flight: dict[int, tuple[asyncio.Task[None], float]] = {}
@@ -123,7 +131,7 @@ class ConfirmingPoller:
 
     async def _handle(self, update: Update) -> None:
         try:
-            await process_update(self.application, update)
+            await self.handle(update)
         except Exception as exc:  # handler errors go to the error handler; this is anything else
             log.error("telegram: update %s failed: %s", update.update_id, type(exc).__name__)
         finally:

@@ -41,11 +41,17 @@ class WebhookServer:
         self.secret_header = secret_header
         self.secret_required = secret_required
         self.handle = handle
+        # URL path -> handler: one server serves every bot of a channel, each on its own path.
+        self.handles: dict[str, Handle] = {self.path: handle}
         self._server: tornado.httpserver.HTTPServer | None = None
 
     @property
     def path(self) -> str:
         return (self.settings.path or self.channel).strip("/")
+
+    def add(self, path: str, handle: Handle) -> None:
+        """Serve another bot's updates on `path` (same secret, same server)."""
+        self.handles[path.strip("/")] = handle
 
     def secret_ok(self, header: str | None) -> bool:
         secret = self.settings.secret_token or ""
@@ -54,7 +60,7 @@ class WebhookServer:
         return hmac.compare_digest((header or "").encode(), secret.encode())
 
     def app(self) -> tornado.web.Application:
-        return tornado.web.Application([(rf"/{self.path}", _Handler, {"server": self})])
+        return tornado.web.Application([(r"/([^?]+)", _Handler, {"server": self})])
 
     def start(self) -> None:
         sockets = tornado.netutil.bind_sockets(self.settings.port, self.settings.listen)
@@ -72,7 +78,12 @@ class _Handler(tornado.web.RequestHandler):
     def initialize(self, server: WebhookServer) -> None:
         self.server = server
 
-    async def post(self) -> None:
+    async def post(self, path: str) -> None:
+        handle = self.server.handles.get(path.strip("/"))
+        if handle is None:
+            self.set_status(404)
+            self.finish()
+            return
         if not self.server.secret_ok(self.request.headers.get(self.server.secret_header)):
             self.set_status(403)
             self.finish()
@@ -84,7 +95,7 @@ class _Handler(tornado.web.RequestHandler):
             self.finish()
             return
         try:
-            await self.server.handle(body)
+            await handle(body)
         except Exception as exc:  # the platform will send it again; the operator gets one line
             log.error("%s webhook: update not handled: %s", self.server.channel, type(exc).__name__)
             self.set_status(500)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
+from bot.channels.pacing import Budget
 from bot.channels.webhook import WebhookServer
 from bot.config import ZaloSettings
 from bot.core.engine import Tutor
@@ -86,7 +87,9 @@ class ZaloClient:
         await self._http.aclose()
 
 
-def event_from_update(update: dict[str, Any]) -> tuple[Actor, Event, str | None] | None:
+def event_from_update(
+    update: dict[str, Any], via: str | None = None
+) -> tuple[Actor, Event, str | None] | None:
     """(who, what, dedupe key) from a Zalo update, or None for something that is not a message."""
     name = str(update.get("event_name") or "")
     message = update.get("message")
@@ -97,7 +100,7 @@ def event_from_update(update: dict[str, Any]) -> tuple[Actor, Event, str | None]
     chat_id = chat.get("id") or sender.get("id")
     if not chat_id or sender.get("is_bot"):
         return None
-    actor = Actor(CHANNEL, str(chat_id), sender.get("display_name"))
+    actor = Actor(CHANNEL, str(chat_id), sender.get("display_name"), via=via)
     key = str(message["message_id"]) if message.get("message_id") else None
     if name == "message.text.received" and isinstance(message.get("text"), str):
         return actor, parse_text(message["text"]), key
@@ -122,13 +125,32 @@ def render_text(reply: Reply) -> str:
 
 
 class ZaloChannel:
+    """One Zalo bot (one token); several run side by side like Telegram's (`name`, `default`,
+    `others`: see bot.channels.telegram.TelegramChannel)."""
+
     quota_backoff = 5.0  # seconds to keep a message after "Quota exceeded" (no limit is published)
 
-    def __init__(self, tutor: Tutor, settings: ZaloSettings, token: str):
+    def __init__(
+        self,
+        tutor: Tutor,
+        settings: ZaloSettings,
+        token: str,
+        *,
+        name: str | None = None,
+        default: bool = True,
+        others: tuple[str, ...] = (),
+        budget: Budget | None = None,
+    ):
         self.tutor = tutor
         self.settings = settings
+        self.name = name
+        self.default = default
         self.client = ZaloClient(settings.base_url, token)
-        self.pump = OutboxPump(tutor.db, CHANNEL, self.send)
+        if budget is None:
+            budget = Budget(rate=settings.send_rate, chat_interval=settings.chat_interval)
+        self.pump = OutboxPump(
+            tutor.db, CHANNEL, self.send, bot=name, default=default, others=others, budget=budget
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self.webhook = WebhookServer(
@@ -139,10 +161,14 @@ class ZaloChannel:
             handle=self.on_webhook,
         )
 
+    @property
+    def pumps(self) -> list[OutboxPump]:
+        return [self.pump]
+
     # --- incoming ------------------------------------------------------------------------------
 
     async def handle_update(self, update: dict[str, Any]) -> None:
-        parsed = event_from_update(update)
+        parsed = event_from_update(update, self.name)
         if parsed is None:
             return
         actor, event, key = parsed
@@ -238,13 +264,23 @@ class ZaloChannel:
 
     # --- life cycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(
+        self, server: WebhookServer | None = None, path: str | None = None, url: str | None = None
+    ) -> None:
+        """getMe (checks the token), then poll or serve the webhook; several bots share one
+        `server`, each on its own `path`, registered as `url`."""
         me = await self.client.call("getMe")
+        if self.default:
+            self.tutor.default_bots[CHANNEL] = self.name
         if self.settings.mode == "webhook":
             hook = self.settings.webhook
-            self.webhook.start()
-            if hook.url:
-                await self.client.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
+            if server is None:
+                self.webhook.start()
+                url = hook.url
+            else:
+                server.add(path or server.path, self.on_webhook)
+            if url:
+                await self.client.call("setWebhook", url=url, secret_token=hook.secret_token)
         else:
             with contextlib.suppress(ZaloError):
                 await self.client.call("deleteWebhook")  # polling and webhook exclude each other

@@ -19,7 +19,7 @@ log = logging.getLogger("hocvuso")
 
 
 class Channel(Protocol):
-    pump: object
+    pumps: list
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -31,37 +31,75 @@ class StartupError(Exception):
 
 def missing_tokens(settings: Settings) -> list[str]:
     problems = []
-    if settings.telegram.enabled and not settings.telegram.token:
+    if settings.telegram.enabled and not settings.telegram.token and not settings.telegram.bots:
         problems.append(
             "no Telegram token: set HOCVUSO_TELEGRAM_TOKEN (the token @BotFather gave you) "
             "or telegram.token in the config, or set telegram.enabled: false"
         )
-    if settings.zalo.enabled and not settings.zalo.token:
+    if settings.zalo.enabled and not settings.zalo.token and not settings.zalo.bots:
         problems.append(
             "no Zalo token: set HOCVUSO_ZALO_TOKEN (from Zalo Bot Creator) or zalo.token in the config, "
             "or set zalo.enabled: false"
         )
+    for channel, section in (("telegram", settings.telegram), ("zalo", settings.zalo)):
+        if not section.enabled:
+            continue
+        for bot in section.bots:
+            if not bot.token:
+                where = f"set {bot.token_env}" if bot.token_env else "set its token_env"
+                problems.append(f"{channel}.bots: bot '{bot.name}' has no token: {where}")
     return problems
 
 
 def make_channels(tutor: Tutor, settings: Settings) -> list[Channel]:
+    """One group per enabled channel, one member per bot (bot.channels.bots)."""
+    from bot.channels.bots import BotGroup
+    from bot.channels.pacing import Budget
+
     channels: list[Channel] = []
-    # Imported only when enabled: python-telegram-bot alone takes ~0.5 s to import.
-    if settings.telegram.enabled and settings.telegram.token:
-        from bot.channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(tutor, settings.telegram, settings.telegram.token))
-    if settings.zalo.enabled and settings.zalo.token:
-        from bot.channels.zalo import ZaloChannel
-
-        channels.append(ZaloChannel(tutor, settings.zalo, settings.zalo.token))
+    for channel, section in (("telegram", settings.telegram), ("zalo", settings.zalo)):
+        bots = section.all_bots() if section.enabled else []
+        if not bots:
+            continue
+        # Imported only when enabled: python-telegram-bot alone takes ~0.5 s to import.
+        if channel == "telegram":
+            from bot.channels.telegram import TelegramChannel as Adapter
+        else:
+            from bot.channels.zalo import ZaloChannel as Adapter  # type: ignore[assignment]
+        names = tuple(bot.name for bot in bots)
+        members = [
+            Adapter(
+                tutor,
+                section,  # type: ignore[arg-type]
+                bot.token or "",
+                name=bot.name,
+                default=index == 0,
+                others=tuple(n for n in names if n != bot.name),
+                budget=Budget(
+                    rate=bot.send_rate or section.send_rate, chat_interval=section.chat_interval
+                ).share(settings.workers),
+            )
+            for index, bot in enumerate(bots)
+        ]
+        channels.append(
+            BotGroup(
+                members,  # type: ignore[arg-type]
+                bots,
+                webhook=section.webhook if section.mode == "webhook" else None,
+                channel=channel,
+                secret_header="X-Telegram-Bot-Api-Secret-Token"
+                if channel == "telegram"
+                else "X-Bot-Api-Secret-Token",
+                secret_required=channel == "zalo",
+            )
+        )
     return channels
 
 
 async def start_channel(channel: Channel) -> None:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    name = type(channel).__name__.removesuffix("Channel")
+    name = _channel_name(channel)
     try:
         await channel.start()
     except InvalidToken:
@@ -88,6 +126,11 @@ async def start_channel(channel: Channel) -> None:
         raise
 
 
+def _channel_name(channel: Channel) -> str:
+    members = getattr(channel, "members", None) or [channel]
+    return type(members[0]).__name__.removesuffix("Channel")
+
+
 async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:
     channels = make_channels(tutor, settings)
     started: list[Channel] = []
@@ -96,7 +139,7 @@ async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:
         for channel in channels:
             await start_channel(channel)
             started.append(channel)
-            tasks.append(asyncio.create_task(channel.pump.run()))  # type: ignore[attr-defined]
+            tasks += [asyncio.create_task(pump.run()) for pump in channel.pumps]
         tasks.append(asyncio.create_task(Scheduler(tutor).run()))
         await stop.wait()
     finally:

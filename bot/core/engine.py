@@ -41,15 +41,35 @@ class Tutor:
         self.words = Words(settings.address)
         # Every feature's routes, screens, code kinds and jobs (assembled by bot.app.build_router).
         self.router = router
-        # Deep-link prefix for join links and QR codes ("https://t.me/<bot>?start="), set by the
-        # Telegram channel once it knows the bot's username; None where links do not exist.
-        self.link_base: str | None = None
+        # Deep-link prefixes for join links and QR codes ("https://t.me/<bot>?start="), one per
+        # Telegram bot, set by the channel once it knows the bot's username (bot.core.links).
+        self.link_bases: dict[str | None, str] = {}
+        # Per channel, the bot of people and units without one (set by the channels at start).
+        self.default_bots: dict[str, str | None] = {}
+        # Units whose links name a bot of their own: unit id -> bot name (from the config).
+        self.unit_bots: dict[str, str] = {
+            unit: bot.name for bot in settings.telegram.all_bots() for unit in bot.units
+        }
         self._organizers = set(settings.organizers)
         # Same-process FIFO per user, so two updates of one learner start in arrival order; the
         # database row lock is what actually serialises them (across processes too).
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+
+    @property
+    def link_base(self) -> str | None:
+        """The default bot's deep-link prefix (None where links do not exist)."""
+        default = self.default_bots.get("telegram")
+        return self.link_bases.get(default) or next(iter(self.link_bases.values()), None)
+
+    @link_base.setter
+    def link_base(self, value: str | None) -> None:
+        default = self.default_bots.get("telegram")
+        if value is None:
+            self.link_bases.pop(default, None)
+        else:
+            self.link_bases[default] = value
 
     @contextlib.asynccontextmanager
     async def system_turn(self, user_id: int, now: datetime | None = None) -> AsyncIterator[Turn | None]:
@@ -87,7 +107,8 @@ class Tutor:
                     actor.channel,
                     _mask(actor.external_id),
                 )
-                return [Delivery(0, 0, actor.channel, actor.external_id, Reply(self.words("error")))]
+                error = Reply(self.words("error"))
+                return [Delivery(0, 0, actor.channel, actor.external_id, error, actor.via)]
 
     async def _handle(self, actor: Actor, event: Event, update_id: str | int | None) -> list[Delivery]:
         now = utcnow()
@@ -96,7 +117,7 @@ class Tutor:
                 log.info("duplicate update %s on %s ignored", update_id, actor.channel)
                 return []
             user, created = await repo.lock_user(
-                actor.channel, actor.external_id, _clean_name(actor.name), now
+                actor.channel, actor.external_id, _clean_name(actor.name), now, bot=actor.via
             )
             if created and f"{actor.channel}:{actor.external_id}" in self._organizers:
                 user.role = "organizer"
@@ -107,7 +128,7 @@ class Tutor:
             user.last_active_at = now
             if actor.name and not user.display_name and user.deleted_at is None:
                 user.display_name = _clean_name(actor.name)
-            return await turn.flush(actor.channel)
+            return await turn.flush(actor.channel, actor.via)
 
     # --- dispatch ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ class Actor:
     channel: str  # "telegram" | "zalo" | "console"
     external_id: str  # chat/user id on that channel
     name: str | None = None  # display name offered by the platform
+    via: str | None = None  # which of the channel's bots it came through (None: the only one)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ class Reply:
     document: Document | None = None
     toast: bool = False  # a short notice; Telegram shows it as the button's popup when it can
     sender: str | None = None  # "volunteer" when it carries a volunteer's words
+    # Kept as a message of its own: a channel that merges short messages to save sends must not
+    # merge this one («Chậm lại»: one sentence per message is the point).
+    separate: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text}
@@ -41,6 +44,8 @@ class Reply:
                 data[key] = getattr(self, key)
         if self.toast:
             data["toast"] = True
+        if self.separate:
+            data["separate"] = True
         if self.image_bytes is not None:
             data["image_bytes"] = base64.b64encode(self.image_bytes).decode("ascii")
         if self.document is not None:
@@ -62,6 +67,7 @@ class Reply:
             audio=data.get("audio"),
             sender=data.get("sender"),
             toast=bool(data.get("toast")),
+            separate=bool(data.get("separate")),
             image_bytes=base64.b64decode(image_bytes) if image_bytes else None,
             document=Document(document["filename"], base64.b64decode(document["content"]), document["mime"])
             if document
@@ -78,5 +84,6 @@ class Delivery:
     channel: str
     external_id: str
     reply: Reply
+    bot: str | None = None  # which of the channel's bots sends it (None: the default one)
     # Set when this reply answers a pressed button (Telegram answers the callback with it).
     meta: dict[str, Any] = field(default_factory=dict)

@@ -36,6 +36,10 @@ class TutorContext(Protocol):
     words: Words
     router: Router
     link_base: str | None
+    link_bases: dict[str | None, str]
+    unit_bots: dict[str, str]
+    default_bots: dict[str, str | None]
+
 
 # How long the process that handled an update owns its replies before any worker's outbox pump may
 # send them instead (it died between commit and send). Short: the learner waits at most this long.
@@ -145,27 +149,42 @@ class Turn:
         """A message for someone else (a volunteer, a learner): delivered on their own channel."""
         self.outgoing.append(Outgoing(user, reply, user.external_id))
 
-    async def flush(self, actor_channel: str) -> list[Delivery]:
-        """Write every outgoing message to the outbox, inside this transaction."""
+    async def flush(self, actor_channel: str, actor_bot: str | None = None) -> list[Delivery]:
+        """Write every outgoing message to the outbox, inside this transaction. Returns those the
+        adapter that received the update sends now (its channel and bot): replies to the person
+        go back through the bot they wrote to, anyone else hears from the bot they started with."""
         items = [
             item
             for item in self.outgoing
             # someone who deleted their data gets no more messages
             if item.user.deleted_at is None or item.user is self.user
         ]
+        homes = self.tutor.default_bots
+        routes = [
+            (
+                item.user.channel,
+                actor_bot
+                if item.user is self.user and actor_channel
+                else item.user.bot or homes.get(item.user.channel),
+            )
+            for item in items
+        ]
         rows = [
             {
                 "user_id": item.user.id,
-                "channel": item.user.channel,
+                "channel": channel,
+                "bot": bot,
                 "payload": item.reply.to_payload(),
-                "claimed_until": self.now + DIRECT_LEASE if item.user.channel == actor_channel else None,
+                "claimed_until": self.now + DIRECT_LEASE
+                if (channel, bot) == (actor_channel, actor_bot)
+                else None,
                 "is_reply": item.user is self.user,
             }
-            for item in items
+            for item, (channel, bot) in zip(items, routes, strict=True)
         ]
         ids = await self.repo.enqueue_many(rows, self.now)
         return [
-            Delivery(outbox_id, item.user.id, item.user.channel, item.external_id, item.reply)
-            for outbox_id, item in zip(ids, items, strict=True)
-            if item.user.channel == actor_channel
+            Delivery(outbox_id, item.user.id, channel, item.external_id, item.reply, bot)
+            for outbox_id, item, (channel, bot) in zip(ids, items, routes, strict=True)
+            if (channel, bot) == (actor_channel, actor_bot)
         ]

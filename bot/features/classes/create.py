@@ -86,7 +86,7 @@ async def _create_class(turn: Turn, when: datetime | None) -> None:
     )
     turn.repo.add(klass)
     await turn.repo.flush()
-    link = join_link(turn, klass)
+    link = await join_link(turn, klass)
     text = T["created"].format(
         name=klass.name,
         details=details(klass),

@@ -7,6 +7,7 @@ argument: their own, or — for organizers — one inside their unit's subtree.
 from __future__ import annotations
 
 from bot.core import codes
+from bot.core.links import link_base
 from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers
 from bot.core.screens import show_screen
@@ -24,8 +25,9 @@ def details(klass: Class) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def join_link(turn: Turn, klass: Class) -> str | None:
-    base = turn.tutor.link_base
+async def join_link(turn: Turn, klass: Class) -> str | None:
+    """The class's join link, naming the bot that serves its unit (bot.core.links)."""
+    base = await link_base(turn, klass.unit_id)
     return f"{base}c-{klass.code}" if base else None
 
 
@@ -70,7 +72,7 @@ async def class_detail(turn: Turn, class_id: str) -> None:
         await show_screen(turn, "vmenu", T["not_found"])
         return
     count = len(await turn.repo.enrolled(klass.id))
-    link = join_link(turn, klass)
+    link = await join_link(turn, klass)
     turn.show(
         f"class:{klass.id}",
         T["class"].format(

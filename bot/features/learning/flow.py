@@ -38,19 +38,21 @@ def show_step(turn: Turn, lesson: Lesson, progress: Progress, intro: str | None 
     view = STEP_TYPES[step.kind].render(turn, lesson, step, progress)
     header = turn.w("step_header", number=index + 1, total=len(lesson.steps))
     text = f"{header}\n{view.text}"
-    if turn.state.get("slow"):
+    slow = bool(turn.state.get("slow"))
+    if slow:
         # "Chậm lại": the step in short messages, a sentence or two each; the buttons come with
-        # the last one, so the learner reads down to them.
+        # the last one, so the learner reads down to them. Channels must not merge them again.
         if intro:
-            turn.say(intro)
+            turn.say(intro, separate=True)
         *before, text = split_text(text, SLOW_CHUNK)
         for chunk in before:
-            turn.say(chunk)
+            turn.say(chunk, separate=True)
     elif intro and len(intro) + 2 + len(text) <= MAX_MESSAGE and not step.image:
         text = f"{intro}\n\n{text}"
     elif intro:
         turn.say(intro)
-    turn.show("step", text, view.choices + nav_choices(turn, index), image=step.image, audio=step.audio)
+    choices = view.choices + nav_choices(turn, index)
+    turn.show("step", text, choices, image=step.image, audio=step.audio, separate=slow)
 
 
 async def open_lesson(turn: Turn, lesson_id: str) -> None:
@@ -196,14 +198,5 @@ async def complete(turn: Turn, lesson: Lesson, progress: Progress) -> None:
 async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
     """Quizzes of this run answered right within the allowed tries."""
     quiz_steps = {step.id for step in lesson.steps if step.kind == "quiz"}
-    right = {
-        event.step_id
-        for event in await turn.repo.events(turn.user.id, lesson.id)
-        if event.kind == "answer"
-        and event.correct
-        and event.at >= progress.started_at
-        and event.step_id in quiz_steps
-    }
-    return len(right)
-
-
+    right = await turn.repo.right_answers(turn.user.id, lesson.id, progress.started_at)
+    return len(right & quiz_steps)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core import codes
+from bot.core.links import link_base
 from bot.core.people import display
 from bot.core.replies import Document, Reply
 from bot.core.router import ORGANIZER, Router
@@ -76,7 +77,7 @@ async def invite(turn: Turn, arg: str) -> None:
         await show_organizer_menu(turn, intro=T["unknown_unit"].format(unit=unit_id))
         return
     created = await make_invite(turn.repo, unit.id, turn.user.id, turn.now)
-    base = turn.tutor.link_base
+    base = await link_base(turn, unit.id)
     link = f"{base}v-{created.code}" if base else None
     expires = local_text(created.expires_at)
     turn.say(
