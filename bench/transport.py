@@ -26,7 +26,8 @@ BOT = {
 class InProcessBotAPI(BaseRequest):
     def __init__(self) -> None:
         self._ids = itertools.count(1)
-        self.calls = 0
+        self.calls = 0  # messages sent or edited
+        self.log: list[tuple[int, float]] | None = None  # (chat, when) of each, while set
 
     @property
     def read_timeout(self) -> float | None:
@@ -41,10 +42,13 @@ class InProcessBotAPI(BaseRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, **_: Any
     ) -> tuple[int, bytes]:
-        self.calls += 1
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
         result: Any = True
+        if name.startswith(("send", "edit")):
+            self.calls += 1
+            if self.log is not None:
+                self.log.append((int(params.get("chat_id", 0)), time.perf_counter()))
         if name == "getMe":
             result = BOT
         elif name in (
