@@ -94,6 +94,7 @@ class Classroom:
         self.lessons = [lesson for lesson in catalog.lessons if not lesson.requires]
         self.learners: dict[tuple[str, int], Learner] = {}
         self.presses = 0
+        self.breaks: list[tuple[Any, ...]] = []  # (chat, seq before, seq, step before, step, text)
 
     def _on_sent(self, bot: CloudBot, sent: Sent) -> None:
         learner = self.learners.get((bot.token, sent.chat))
@@ -106,6 +107,7 @@ class Classroom:
         number = int(step.group(1)) if step else learner.step + 1
         if seq <= learner.seq or (step and number != learner.step + 1):
             learner.order_breaks += 1  # an older screen after a newer one, or a step skipped
+            self.breaks.append((learner.chat, learner.seq, seq, learner.step, number, sent.text[:40]))
         learner.seq, learner.last = max(seq, learner.seq), sent
         if step:
             learner.step = number
@@ -192,9 +194,11 @@ class Classroom:
             stderr=open(folder / "bot.log", "w"),  # noqa: SIM115 - closed with the process
         )
         try:
-            ready = (lambda: all(b.webhook for b in bots)) if self.mode == "webhook" else (lambda: True)
-            await cloud.wait_for(ready, timeout=60)
-            await asyncio.sleep(2.0)  # polling: the first getUpdates calls are out
+            if self.mode == "webhook":
+                await cloud.wait_for(lambda: all(b.webhook for b in bots), timeout=90)
+            else:
+                await cloud.wait_for(lambda: all(b.polled for b in bots), timeout=90)
+            await asyncio.sleep(0.5)
             for index in range(self.count):
                 bot = bots[index % self.bot_count]  # each class on its bot
                 learner = Learner(5_000_000 + index, bot, self.lessons[index % len(self.lessons)])
@@ -271,6 +275,7 @@ class Classroom:
             "peak_sent_per_s": self._peak(bots),
             "refused_429": sum(bot.refused for bot in bots),
             "order_breaks": sum(learner.order_breaks for learner in self.learners.values()),
+            "order_break_examples": self.breaks[:3],
             "bot_cpu_ms_per_press": cpu * 1000 / max(1, presses + opened),
             "seconds": elapsed,
         }

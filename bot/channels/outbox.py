@@ -88,6 +88,10 @@ class OutboxPump:
         self._idle.set()
         self._last_renewal = 0.0
         self._tasks: set[asyncio.Future[None]] = set()  # requests on the wire, lease renewals
+        # Outbox rows this process holds: queued, on the wire, or sent and not yet marked. Its own
+        # `run` never takes them again, whatever their lease says; their leases are renewed.
+        self._held: set[int] = set()
+        self._on_wire: dict[int, Job] = {}
 
     # --- what comes in -------------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ class OutboxPump:
         outbox already, leased to this process)."""
         mine: list[Delivery] = []
         for delivery in deliveries:
-            if delivery.channel != self.channel or not self._ours(delivery.bot):
+            if delivery.channel != self.channel or not self._for_me(delivery.bot):
                 continue
             if delivery.meta.get("answered"):  # shown as the pressed button's popup already
                 if delivery.outbox_id:
@@ -112,13 +116,14 @@ class OutboxPump:
         self.planner.add_edit(chat_id, call, self.clock())
         self._kick()
 
-    def _ours(self, bot: str | None) -> bool:
+    def _for_me(self, bot: str | None) -> bool:
         if bot == self.bot:
             return True
         return self.default and (bot is None or bot not in self.others)
 
     def _queue(self, deliveries: list[Delivery], lease_seconds: float) -> None:
         now = self.clock()
+        self._held.update(d.outbox_id for d in deliveries if d.outbox_id)
         replaced = self.planner.add_turn(deliveries, now, now + lease_seconds)
         for job in replaced:
             self._mark_later(job.outbox_ids)
@@ -155,6 +160,7 @@ class OutboxPump:
 
     async def _send_job(self, job: Job) -> None:
         retry: float | None = None
+        self._on_wire[job.number] = job
         try:
             if job.edit is not None:
                 with contextlib.suppress(Exception):  # cosmetic: already edited, too old…
@@ -174,20 +180,21 @@ class OutboxPump:
                 return
             except Exception as exc:  # network trouble: the lease expires and `run` sends them again
                 log.warning("%s: sending failed (%s: %s); will retry", self.channel, type(exc).__name__, exc)
-                self.planner.drop_chat(job.chat)
+                for dropped in [job, *self.planner.drop_chat(job.chat)]:
+                    self._held.difference_update(dropped.outbox_ids)
                 return
             self._mark_later(job.outbox_ids)
         finally:
+            self._on_wire.pop(job.number, None)
             self.planner.done(job, self.clock(), retry_after=retry)
             self._wake.set()
             if self._sender is None or self._sender.done():
                 self._kick()
 
     def _renew_leases(self, now: float) -> None:
-        """Queued messages keep their lease while they wait their turn."""
-        due = [
-            job for job in self.planner.queued() if job.outbox_ids and job.lease_until - now < RENEW_BEFORE
-        ]
+        """Messages queued or on the wire keep their lease while they wait their turn."""
+        waiting = [*self.planner.queued(), *self._on_wire.values()]
+        due = [job for job in waiting if job.outbox_ids and job.lease_until - now < RENEW_BEFORE]
         if not due:
             return
         for job in due:
@@ -241,6 +248,9 @@ class OutboxPump:
             log.warning(
                 "%s: marking %d message(s) sent failed: %s", self.channel, len(ids), type(exc).__name__
             )
+        finally:
+            self._held.difference_update(ids)
+            self._held.difference_update(failed)
 
     async def close(self) -> None:
         """Send what is queued (a few seconds at most), then stop; the rest stays in the outbox."""
@@ -274,7 +284,7 @@ class OutboxPump:
             batch = [
                 Delivery(row.id, row.user_id, row.channel, external, Reply.from_payload(row.payload), row.bot)
                 for row, external in rows
-                if not row.failed
+                if not row.failed and row.id not in self._held  # ours already (see _held)
             ]
         # One turn of one person is one group (it may be merged); rows come in id order.
         group: list[Delivery] = []

@@ -6,7 +6,8 @@ each press brings one to three messages plus the edit that closes the pressed ke
 learner notices is how long the next step takes. So, per bot:
 
 - **Paced, not refused.** Messages leave at most `rate` a second in all and one per
-  `chat_interval` per chat, so Telegram has no reason to refuse them; a 429 that comes anyway
+  `chat_interval` per chat (counted from the previous one's answer, so that network jitter cannot
+  bring two arrivals closer), so Telegram has no reason to refuse them; a 429 that comes anyway
   holds that chat for `retry_after` and the message is sent again, in its place.
 - **Fair.** Each chat has its own queue, and the next message is taken from the chat that has
   waited longest (a chat just served goes behind the others), so one chat's burst — an organizer's
@@ -48,7 +49,7 @@ class Budget:
 
     rate: float = 28.0  # messages a second in all (Telegram: ~30; a margin for clock jitter)
     chat_interval: float = 1.05  # seconds between two messages to one chat (Telegram: ~1)
-    max_in_flight: int = 64  # requests on the wire at once
+    max_in_flight: int = 16  # requests on the wire at once (28/s × a 0.3 s round trip: ~8)
     edit_max_wait: float = 20.0  # a keyboard-closing edit older than this is dropped
 
     def share(self, workers: int) -> Budget:
@@ -263,6 +264,9 @@ class Planner:
         chat = self._chats[job.chat]
         chat.busy = False
         self.in_flight -= 1
+        # The platform counts when a request arrives, somewhere between its start and its answer:
+        # counting the chat's interval from the answer too keeps two arrivals that far apart.
+        chat.next_at = max(chat.next_at, now + self.budget.chat_interval)
         if retry_after is not None:
             (chat.edits if job.cosmetic else chat.messages).appendleft(job)
             chat.next_at = max(chat.next_at, now + retry_after)

@@ -151,10 +151,14 @@ class TelegramChannel:
         )
         if request is None:
             # Two connections: stopping cancels a long poll, whose connection stays taken, and the
-            # poller then confirms the handled updates with one more call.
-            builder = builder.get_updates_read_timeout(
-                settings.poll_timeout + 10
-            ).get_updates_connection_pool_size(2)
+            # poller then confirms the handled updates with one more call. For sending, as many
+            # as the send queue keeps on the wire: httpcore looks through every pooled connection
+            # for each request, so PTB's default of 256 cost more than the requests themselves.
+            builder = (
+                builder.get_updates_read_timeout(settings.poll_timeout + 10)
+                .get_updates_connection_pool_size(2)
+                .connection_pool_size(Budget().max_in_flight)
+            )
         else:
             builder = builder.request(request).get_updates_request(request)
         self.application: Application = builder.build()

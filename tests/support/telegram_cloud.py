@@ -88,6 +88,7 @@ class CloudBot:
     log: list[Sent] = field(default_factory=list)  # every send and edit, in arrival order
     answered: dict[str, float] = field(default_factory=dict)  # callback query id -> when
     refused: int = 0  # 429s given
+    polled: bool = False  # getUpdates was called (the bot is up, polling)
     webhook_statuses: list[int] = field(default_factory=list)
     turns: Iterator[int] = field(default_factory=itertools.count)
     _window: collections.deque[float] = field(default_factory=collections.deque)
@@ -285,6 +286,7 @@ class TelegramCloud:
         if method == "getMe":
             return bot.user()
         if method == "getUpdates":
+            bot.polled = True
             return await self._get_updates(bot, params)
         if method in ("sendMessage", "sendPhoto", "sendVoice", "sendAudio", "sendDocument"):
             chat = int(params["chat_id"])
