@@ -11,7 +11,20 @@ from bot.config import ConfigError, Settings
 from bot.core import codes
 from bot.core.engine import Tutor
 from bot.core.router import Router
-from bot.features import account, classes, help, learning, organizer, volunteers
+from bot.features import (
+    account,
+    certificates,
+    classes,
+    help,
+    learning,
+    organizer,
+    outreach,
+    partners,
+    sessions,
+    support,
+    teams,
+    volunteers,
+)
 from bot.lessons import Catalog, load_catalog
 from bot.store import Database, DatabaseError
 
@@ -45,9 +58,13 @@ async def build_tutor(settings: Settings) -> Tutor:
 
 def build_router() -> Router:
     """Every feature's routes in one router. The order is the order jobs run in on each scheduler
-    tick (escalations first) and the order join-code kinds are tried in (classes, then invites)."""
+    tick (escalations first), the order join-code kinds are tried in (classes, invites, teams,
+    sessions, outreach days: a typed code names one thing across them all) and the order
+    listeners hear a signal in."""
     router = Router()
-    for feature in (help, learning, codes, classes, volunteers, organizer, account):
+    features = (help, learning, codes, classes, volunteers, organizer, account)
+    campaign = (teams, sessions, support, outreach, partners, certificates)
+    for feature in (*features, *campaign):
         router.include(feature.router)
     return router
 

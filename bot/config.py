@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 REPO_LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 
@@ -90,14 +90,57 @@ class Targets(_Section):
     learners: int | None = None
     completions: int | None = None
     volunteers: int | None = None
+    # The campaign's own units (README "Reports": campaign metrics). «lượt» counts occurrences.
+    teams: int | None = None  # đội hình
+    classes_held: int | None = None  # classes with at least one held session
+    attendance: int | None = None  # «lượt người dân» attending class sessions
+    people_supported: int | None = None  # «lượt người dân» supported face to face
+    outreach_events: int | None = None  # hoạt động ra quân held
+    volunteer_shifts: int | None = None  # «lượt ĐVTN» on duty at service centres
+    volunteers_trained: int | None = None  # «lượt ĐVTN» at training sessions (tập huấn)
+    certificates: int | None = None  # giấy chứng nhận issued
+
+
+class Partner(_Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")
+    name: str = Field(min_length=2, max_length=60)
+
+
+DEFAULT_PARTNERS = [
+    Partner(id="ccb", name="Hội Cựu chiến binh"),
+    Partner(id="lhpn", name="Hội Liên hiệp Phụ nữ"),
+    Partner(id="nong-dan", name="Hội Nông dân"),
+    Partner(id="nguoi-cao-tuoi", name="Hội Người cao tuổi"),
+]
 
 
 class CampaignSettings(_Section):
     name: str = "Bình dân học vụ số"
+    # The campaign period (local days, inclusive): the default period of every report, and the
+    # pace the Monday digest measures units against.
     start: date | None = None
     end: date | None = None
     targets: Targets = Targets()
     unit_targets: dict[str, Targets] = {}  # unit id -> targets for that unit
+    # Organizations that co-organize classes and outreach days (Hội CCB, Hội LHPN…).
+    partners: list[Partner] = DEFAULT_PARTNERS
+
+    @field_validator("partners")
+    @classmethod
+    def _unique_partners(cls, value: list[Partner]) -> list[Partner]:
+        ids = [p.id for p in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("partner ids must be unique")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> CampaignSettings:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("campaign.end is before campaign.start")
+        return self
+
+    def partner_name(self, partner_id: str) -> str:
+        return next((p.name for p in self.partners if p.id == partner_id), partner_id)
 
 
 class Settings(_Section):

@@ -20,7 +20,7 @@ def render(reply: Reply) -> str:
     if reply.image:
         lines.append(f"[Hình minh họa: {reply.image}]")
     if reply.image_bytes is not None:
-        lines.append("[Hình: mã QR]")
+        lines.append(f"[Hình: {reply.image_label or 'mã QR'}]")
     if reply.audio:
         lines.append(f"[Âm thanh: {reply.audio}]")
     if reply.document is not None:

@@ -58,6 +58,7 @@ COMMANDS = [
     BotCommand("tiendo", "Xem tiến độ học"),
     BotCommand("giupdo", "Nhờ người giúp"),
     BotCommand("menu", "Về menu chính"),
+    BotCommand("chungnhan", "Giấy chứng nhận của tôi"),
     BotCommand("xoadulieu", "Xóa dữ liệu của tôi"),
 ]
 

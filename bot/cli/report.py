@@ -11,11 +11,24 @@ from pathlib import Path
 from bot.app import load_lessons, open_database
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.reports.build import build_tables, report_scope
+from bot.reports.build import build_tables, campaign_period, report_scope
+from bot.reports.campaign import SHEETS, WORKBOOK_SESSIONS
 from bot.reports.render import to_csv, to_text, to_xlsx
-from bot.reports.tables import SHEETS, WORKBOOK_LEARNERS, day_bounds
+from bot.reports.tables import WORKBOOK_LEARNERS, day_bounds
 
-BY = ["unit", "class", "lesson", "volunteer", "step", "learner"]
+BY = [
+    "unit",
+    "class",
+    "lesson",
+    "volunteer",
+    "step",
+    "learner",
+    "campaign",
+    "team",
+    "session",
+    "support",
+    "partner",
+]
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,9 +39,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--out", type=Path, help="write to this file (xlsx needs it; default for text/csv: stdout)"
     )
     report.add_argument("--unit", help="only this unit and the units under it")
-    report.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="from this local day")
     report.add_argument(
-        "--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="up to and including this day"
+        "--since",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="from this local day (default: campaign.start, when neither --since nor --until is given)",
+    )
+    report.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="up to and including this day (default: campaign.end)",
     )
     report.add_argument("--mask-names", action="store_true", help="show names as initials (N*** T** L**)")
 
@@ -46,13 +67,15 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"hocvuso: unit '{args.unit}' does not exist (hocvuso units list)", file=sys.stderr)
                 return 1
             since, until = day_bounds(args.since, args.until, settings.timezone)
+            if args.since is None and args.until is None:
+                since, until = campaign_period(settings)  # none given: the campaign's own period
             # "Active in the last 7 days" means the 7 days up to the end of the period reported on.
             now = utcnow() if until is None else min(utcnow(), until)
             scope = await report_scope(repo, args.unit, now, since, until, args.mask_names)
             if args.format == "xlsx":
                 keys = SHEETS if args.by is None else ["summary", args.by]
                 tables = await build_tables(
-                    repo, catalog, settings, scope, keys, _progress, WORKBOOK_LEARNERS
+                    repo, catalog, settings, scope, keys, _progress, WORKBOOK_LEARNERS, WORKBOOK_SESSIONS
                 )
             else:
                 tables = await build_tables(repo, catalog, settings, scope, [args.by or "summary"])

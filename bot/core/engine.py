@@ -159,16 +159,24 @@ class Tutor:
         await self._run(turn, route, arg)
 
     async def _start(self, turn: Turn, payload: str | None) -> None:
+        link = next(
+            (
+                (prefix, route)
+                for prefix, route in self.router.links.items()
+                if (payload or "").startswith(prefix)
+            ),
+            None,
+        )
         # A volunteer invite is not a learner's first lesson: no learner welcome for it.
         if not turn.state.get("welcomed"):
             turn.set_state("welcomed", True)
-            if not (payload or "").startswith("v-"):
+            if link is None or link[1].welcome:
                 turn.say(turn.w("welcome"))
         if payload:
-            for prefix, route in self.router.links.items():
-                if payload.startswith(prefix):
-                    await self._run(turn, route, payload[len(prefix) :])
-                    return
+            if link is not None:
+                prefix, route = link
+                await self._run(turn, route, payload[len(prefix) :])
+                return
             turn.say(turn.w("deep_link_unknown"))
         if not turn.created and turn.user.lesson_id:
             found = await current_lesson(turn)

@@ -26,7 +26,8 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None  # path relative to the lessons folder, or a generated file's name
-    image_bytes: bytes | None = None  # generated picture (QR code)
+    image_bytes: bytes | None = None  # generated picture (QR code, certificate)
+    image_label: str | None = None  # what a generated picture is, in words ("mã QR" when unset)
     audio: str | None = None
     document: Document | None = None
     toast: bool = False  # a short notice; Telegram shows it as the button's popup when it can
@@ -36,7 +37,7 @@ class Reply:
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
             data["buttons"] = [[b.label, b.data, int(b.nav)] for b in self.buttons]
-        for key in ("image", "audio", "sender"):
+        for key in ("image", "audio", "sender", "image_label"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.toast:
@@ -59,6 +60,7 @@ class Reply:
             text=data.get("text", ""),
             buttons=tuple(Button(label, cb, bool(nav)) for label, cb, nav in data.get("buttons", [])),
             image=data.get("image"),
+            image_label=data.get("image_label"),
             audio=data.get("audio"),
             sender=data.get("sender"),
             toast=bool(data.get("toast")),

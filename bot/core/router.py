@@ -2,7 +2,9 @@
 
 A feature registers what it answers — slash commands, button actions, deep-link prefixes, raw
 buttons — with the roles allowed to use each, and what it offers the others: named screens ("menu",
-"vmenu", …) anyone can show, kinds of join code it redeems, and periodic jobs for the scheduler.
+"vmenu", …) anyone can show, kinds of join code it redeems, periodic jobs for the scheduler, and
+listeners for what happened in another feature ("lesson-completed"), which that feature emits with
+`bot.core.signals.emit` without knowing who listens.
 Features never import each other; they meet here. The engine merges every feature's router and
 checks the role on the server before any handler runs.
 
@@ -26,6 +28,8 @@ Screen = Callable[[Any, str | None], Awaitable[bool]]
 CodeKind = Callable[[Any, str, bool, bool], Awaitable[bool]]
 # job(tutor, now) → how many things it did (reminders sent, requests escalated…).
 Job = Callable[[Any, datetime], Awaitable[int]]
+# listener(turn, argument): told, inside the same turn, that something happened ("lesson-completed").
+Listener = Callable[[Any, str], Awaitable[None]]
 
 LEARNER = frozenset({"learner", "volunteer", "organizer"})
 VOLUNTEER = frozenset({"volunteer", "organizer"})
@@ -36,6 +40,9 @@ ORGANIZER = frozenset({"organizer"})
 class Route:
     handler: Handler
     roles: frozenset[str] = LEARNER
+    # Deep links only: False for a link meant for volunteers (an invitation, a team), which a
+    # first contact opens without the learner welcome.
+    welcome: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Router:
     screens: dict[str, Screen] = field(default_factory=dict)
     code_kinds: dict[str, CodeKind] = field(default_factory=dict)
     jobs: dict[str, PeriodicJob] = field(default_factory=dict)
+    # Several features may listen to one signal: called in registration order.
+    listeners: dict[str, list[Listener]] = field(default_factory=dict)
 
     def command(self, *names: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -73,9 +82,11 @@ class Router:
 
         return register
 
-    def link(self, prefix: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
+    def link(
+        self, prefix: str, roles: frozenset[str] = LEARNER, welcome: bool = True
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.links[prefix] = Route(handler, roles)
+            self.links[prefix] = Route(handler, roles, welcome)
             return handler
 
         return register
@@ -108,6 +119,13 @@ class Router:
 
         return register
 
+    def on(self, signal: str) -> Callable[[Listener], Listener]:
+        def register(listener: Listener) -> Listener:
+            self.listeners.setdefault(signal, []).append(listener)
+            return listener
+
+        return register
+
     def include(self, other: Router) -> None:
         pairs: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
             (self.commands, other.commands),
@@ -123,3 +141,5 @@ class Router:
             if clash:
                 raise ValueError(f"route registered twice: {sorted(clash)}")
             mine.update(theirs)
+        for signal, listeners in other.listeners.items():
+            self.listeners.setdefault(signal, []).extend(listeners)

@@ -205,7 +205,8 @@ class ReportBuilder:
             self.scope.unit_id or "", self.settings.campaign.targets
         )
         rows = [
-            ["classes", "Lớp học đã tổ chức", targets.classes, totals["classes"]],
+            # Classes *held* (with a held session) are the campaign metric classes_held.
+            ["classes", "Lớp học đã tạo trong bot", targets.classes, totals["classes"]],
             ["learners", "Người học (lượt người được hỗ trợ)", targets.learners, totals["learners"]],
             ["completions", "Lượt hoàn thành bài học", targets.completions, totals["completed"]],
             ["volunteers", "Tình nguyện viên", targets.volunteers, totals["volunteers"]],

@@ -7,6 +7,7 @@ in the outbox of that same transaction), so a crash never loses a step the learn
 from __future__ import annotations
 
 from bot.core.lesson_state import current_lesson
+from bot.core.signals import LESSON_COMPLETED, emit
 from bot.core.split import split_text
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.learning.menus import show_tracks
@@ -191,6 +192,8 @@ async def complete(turn: Turn, lesson: Lesson, progress: Progress) -> None:
         lines.append(turn.w("complete_all"))
     choices += [(turn.w("btn_lessons"), "lessons", False), (turn.w("btn_menu"), "menu", True)]
     turn.show(f"complete:{lesson.id}", "\n".join(lines), choices)
+    # Others may follow up (the certificates feature offers a certificate when a track is done).
+    await emit(turn, LESSON_COMPLETED, lesson.id)
 
 
 async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
@@ -205,5 +208,3 @@ async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
         and event.step_id in quiz_steps
     }
     return len(right)
-
-

@@ -32,6 +32,9 @@ async def show_menu(turn: Turn, intro: str | None = None) -> bool:
         (turn.w("btn_help"), "help", False),
     ]
     if turn.user.role == "volunteer":
+        # Logging support stays one tap from the main menu: a volunteer does it standing beside
+        # the person they helped.
+        choices.append(("🤝 Ghi lượt hỗ trợ người dân", "support-new", False))
         choices.append(("🧑‍🏫 Việc tình nguyện viên", "vmenu", False))
     elif turn.user.role == "organizer":
         choices.append(("📋 Việc của cán bộ", "omenu", False))

@@ -12,7 +12,8 @@ from bot.core.router import ORGANIZER, Router
 from bot.core.scope import organizer_covers
 from bot.core.timefmt import local_text
 from bot.core.turn import ChoiceSpec, Turn
-from bot.reports import build_tables, report_scope, summary_text
+from bot.reports import build_tables, campaign_period, report_scope, summary_text
+from bot.reports.campaign import WORKBOOK_SESSIONS
 from bot.reports.render import to_xlsx
 from bot.reports.tables import WORKBOOK_LEARNERS, local
 from bot.store import Repository
@@ -49,6 +50,9 @@ async def show_organizer_menu(turn: Turn, intro: str | None = None) -> bool:
         ("👥 Tình nguyện viên", "volunteers", False),
         ("📊 Thống kê", "stats", False),
         ("📥 Báo cáo Excel", "report", False),
+        ("🚩 Đội hình", "teams", False),
+        ("📣 Ra quân, trực, tập huấn", "events", False),
+        ("🔔 Bản tin thứ Hai", "digest", False),
         ("🧑‍🏫 Việc tình nguyện viên", "vmenu", False),
         (turn.w("btn_menu"), "menu", True),
     ]
@@ -160,7 +164,10 @@ async def move_learner(turn: Turn, arg: str) -> None:
 
 
 async def _scope(turn: Turn):
-    return await report_scope(turn.repo, turn.user.unit_id, turn.now)
+    """The organizer's unit subtree over the campaign period (`campaign.start/end`), if one is set."""
+    since, until = campaign_period(turn.tutor.settings)
+    now = turn.now if until is None else min(turn.now, until)
+    return await report_scope(turn.repo, turn.user.unit_id, now, since, until)
 
 
 @router.command("thongke", roles=ORGANIZER)
@@ -178,7 +185,12 @@ async def stats(turn: Turn, _arg: str) -> None:
 async def excel_report(turn: Turn, _arg: str) -> None:
     scope = await _scope(turn)
     tables = await build_tables(
-        turn.repo, turn.catalog, turn.tutor.settings, scope, learner_limit=WORKBOOK_LEARNERS
+        turn.repo,
+        turn.catalog,
+        turn.tutor.settings,
+        scope,
+        learner_limit=WORKBOOK_LEARNERS,
+        session_limit=WORKBOOK_SESSIONS,
     )
     content = to_xlsx(tables, f"{turn.tutor.settings.campaign.name} — {scope.unit_name}")
     day = local(turn.now, turn.tutor.settings.timezone).strftime("%Y-%m-%d")

@@ -46,6 +46,6 @@ async def accept_invite(turn: Turn, invite: Invite) -> None:
     await show_volunteer_menu(turn)
 
 
-@router.link("v-")
+@router.link("v-", welcome=False)
 async def invite_link(turn: Turn, code: str) -> None:
     await codes.redeem(turn, code, typed=False)

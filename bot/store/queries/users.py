@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from bot.store.models import HelpRequest, Outbox, Pairing, Recheck, User
+from bot.store.models import Certificate, HelpRequest, Outbox, Pairing, Recheck, User
 from bot.store.queries.hot import hot_statements
 from bot.store.queries.units import UnitQueries
 
@@ -60,6 +60,10 @@ class UserQueries(UnitQueries):
         await self.session.execute(delete(Outbox).where(Outbox.user_id == user_id, Outbox.sent_at.is_(None)))
         await self.session.execute(update(Outbox).where(Outbox.user_id == user_id).values(payload={}))
         await self.session.execute(delete(Recheck).where(Recheck.user_id == user_id))
+        # A certificate stays counted (and its code still says it was issued), without the name.
+        await self.session.execute(
+            update(Certificate).where(Certificate.user_id == user_id).values(name=None)
+        )
 
     async def grant(
         self, channel: str, external_id: str, role: str, unit_id: str | None, now: datetime

@@ -1,0 +1,383 @@
+"""The campaign's own figures, in its own units: đội hình, buổi học, «lượt», ra quân, giấy chứng nhận.
+Every figure is a SQL aggregate grouped by unit (rolled up the unit tree by the report), so the
+campaign report stays fast at 500,000 support entries and 20,000 sessions.
+
+Definitions (the README's "Reports" section documents them for organizers). A period is [since,
+until) in naive UTC; "stocks" (teams, their members) count what exists at the period's end, "flows"
+count what happened inside it:
+- teams: teams of the unit created before the period's end; team_volunteers: their members now;
+- a session is *held* once its volunteer started it (`held_at`); sessions_held = sessions started
+  in the period; classes_held = distinct classes with at least one held session in the period
+  (`held_sessions` is the one place this is defined); the class's unit counts them;
+- attendance = «lượt»: learners checked in or ticked at held sessions + attendees without a phone
+  (a number per session); a person at two sessions is two;
+- people_supported = «lượt người dân» logged face to face in the period (sum of `people`), by kind
+  and place, counted in the unit where it happened (the session's class, the outreach day, else
+  the volunteer's unit);
+- outreach_events = outreach days (kind "outreach") in the period with at least one volunteer
+  checked in; outreach_volunteers / volunteer_shifts / volunteers_trained = volunteer check-ins
+  («lượt ĐVTN») at outreach days / service-centre duty shifts / trainings in the period;
+- volunteers_active = distinct volunteers who, in the period, logged support, started a session
+  or checked in to an event, counted in their own unit;
+- certificates = certificates issued in the period, in the learner's unit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, distinct, func, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from bot.store.models import (
+    Attendance,
+    Certificate,
+    Class,
+    ClassPartner,
+    ClassSession,
+    EventPartner,
+    OutreachEvent,
+    SupportEntry,
+    Team,
+    TeamMember,
+    User,
+    VolunteerCheckin,
+)
+from bot.store.stats import Window
+
+SUPPORT_KINDS = ("vneid", "dvc", "payment", "phone", "ai", "other")
+SUPPORT_PLACES = ("session", "outreach", "center", "home")
+EVENT_KINDS = ("outreach", "center", "training")
+# Check-ins at each kind of event are reported as this metric.
+CHECKIN_METRIC = {
+    "outreach": "outreach_volunteers",
+    "center": "volunteer_shifts",
+    "training": "volunteers_trained",
+}
+
+
+def in_window(column: Any, window: Window) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if window.since is not None:
+        where.append(column >= window.since)
+    if window.until is not None:
+        where.append(column < window.until)
+    return where
+
+
+def held_sessions(window: Window) -> list[ColumnElement[bool]]:
+    """The one definition of a held session in a period: started by its volunteer, in the period."""
+    return [ClassSession.held_at.is_not(None), *in_window(ClassSession.held_at, window)]
+
+
+class CampaignStats:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def _rows(self, query: Select[Any]) -> list[Any]:
+        return list((await self.session.execute(query)).all())
+
+    @staticmethod
+    def _scoped(query: Select[Any], column: Any, window: Window) -> Select[Any]:
+        return query if window.scope is None else query.where(column.in_(window.scope))
+
+    async def per_unit(self, window: Window) -> dict[str | None, dict[str, int]]:
+        """Every campaign figure per unit id (None: things with no unit)."""
+        result: dict[str | None, dict[str, int]] = {}
+
+        def add(unit: str | None, key: str, value: Any) -> None:
+            figures = result.setdefault(unit, {})
+            figures[key] = figures.get(key, 0) + int(value or 0)
+
+        stock = [] if window.until is None else [Team.created_at < window.until]
+        teams = select(Team.unit_id, func.count()).where(*stock).group_by(Team.unit_id)
+        for unit, count in await self._rows(self._scoped(teams, Team.unit_id, window)):
+            add(unit, "teams", count)
+        members = (
+            select(Team.unit_id, func.count())
+            .select_from(TeamMember)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(*stock)
+            .group_by(Team.unit_id)
+        )
+        for unit, count in await self._rows(self._scoped(members, Team.unit_id, window)):
+            add(unit, "team_volunteers", count)
+
+        sessions = (
+            select(
+                Class.unit_id,
+                func.count(ClassSession.id),
+                func.count(distinct(ClassSession.class_id)),
+                func.sum(ClassSession.walk_ins),
+            )
+            .select_from(ClassSession)
+            .join(Class, Class.id == ClassSession.class_id)
+            .where(*held_sessions(window))
+            .group_by(Class.unit_id)
+        )
+        for unit, held, classes, walk_ins in await self._rows(self._scoped(sessions, Class.unit_id, window)):
+            add(unit, "sessions_held", held)
+            add(unit, "classes_held", classes)
+            add(unit, "attendance_walk_ins", walk_ins)
+            add(unit, "attendance", walk_ins)
+        checked_in = (
+            select(Class.unit_id, func.count())
+            .select_from(Attendance)
+            .join(ClassSession, ClassSession.id == Attendance.session_id)
+            .join(Class, Class.id == ClassSession.class_id)
+            .where(*held_sessions(window))
+            .group_by(Class.unit_id)
+        )
+        for unit, count in await self._rows(self._scoped(checked_in, Class.unit_id, window)):
+            add(unit, "attendance_checked_in", count)
+            add(unit, "attendance", count)
+
+        support = (
+            select(
+                SupportEntry.unit_id,
+                SupportEntry.kind,
+                SupportEntry.place,
+                func.sum(SupportEntry.people),
+                func.count(),
+            )
+            .where(*in_window(SupportEntry.created_at, window))
+            .group_by(SupportEntry.unit_id, SupportEntry.kind, SupportEntry.place)
+        )
+        for unit, kind, place, people, entries in await self._rows(
+            self._scoped(support, SupportEntry.unit_id, window)
+        ):
+            add(unit, "people_supported", people)
+            add(unit, f"people_supported.kind.{kind}", people)
+            add(unit, f"people_supported.place.{place}", people)
+            add(unit, "support_entries", entries)
+
+        events = (
+            select(
+                OutreachEvent.unit_id,
+                OutreachEvent.kind,
+                func.count(distinct(OutreachEvent.id)),
+                func.count(),
+            )
+            .select_from(VolunteerCheckin)
+            .join(OutreachEvent, OutreachEvent.id == VolunteerCheckin.event_id)
+            .where(*in_window(OutreachEvent.starts_at, window))
+            .group_by(OutreachEvent.unit_id, OutreachEvent.kind)
+        )
+        for unit, kind, held, checkins in await self._rows(
+            self._scoped(events, OutreachEvent.unit_id, window)
+        ):
+            if kind == "outreach":
+                add(unit, "outreach_events", held)
+            elif kind == "center":
+                add(unit, "center_shifts", held)
+            add(unit, CHECKIN_METRIC.get(kind, "volunteer_checkins_other"), checkins)
+
+        volunteers = self._active_volunteers(window).subquery("active")
+        active = (
+            select(User.unit_id, func.count())
+            .select_from(volunteers)
+            .join(User, User.id == volunteers.c.volunteer_id)
+            .group_by(User.unit_id)
+        )
+        for unit, count in await self._rows(self._scoped(active, User.unit_id, window)):
+            add(unit, "volunteers_active", count)
+
+        certificates = (
+            select(Certificate.unit_id, func.count())
+            .where(*in_window(Certificate.issued_at, window))
+            .group_by(Certificate.unit_id)
+        )
+        for unit, count in await self._rows(self._scoped(certificates, Certificate.unit_id, window)):
+            add(unit, "certificates", count)
+        return result
+
+    @staticmethod
+    def _active_volunteers(window: Window) -> Any:
+        """Distinct volunteers who did campaign work in the period (a UNION removes duplicates)."""
+        return union(
+            select(SupportEntry.volunteer_id.label("volunteer_id")).where(
+                *in_window(SupportEntry.created_at, window)
+            ),
+            select(ClassSession.started_by).where(
+                ClassSession.started_by.is_not(None), *held_sessions(window)
+            ),
+            select(VolunteerCheckin.user_id)
+            .join(OutreachEvent, OutreachEvent.id == VolunteerCheckin.event_id)
+            .where(*in_window(OutreachEvent.starts_at, window)),
+        )
+
+    # --- breakdowns ------------------------------------------------------------------------------
+
+    async def support_by_kind(self, window: Window) -> dict[tuple[str, str], tuple[int, int]]:
+        """(kind, place) → (people, entries) in the period and scope."""
+        query = (
+            select(SupportEntry.kind, SupportEntry.place, func.sum(SupportEntry.people), func.count())
+            .where(*in_window(SupportEntry.created_at, window))
+            .group_by(SupportEntry.kind, SupportEntry.place)
+        )
+        rows = await self._rows(self._scoped(query, SupportEntry.unit_id, window))
+        return {(kind, place): (int(people or 0), int(n)) for kind, place, people, n in rows}
+
+    async def teams(self, window: Window) -> list[dict[str, Any]]:
+        members = select(TeamMember.team_id, func.count().label("n")).group_by(TeamMember.team_id).subquery()
+        events = (
+            select(
+                OutreachEvent.team_id,
+                func.count(distinct(OutreachEvent.id)).label("events"),
+                func.count().label("checkins"),
+            )
+            .join(VolunteerCheckin, VolunteerCheckin.event_id == OutreachEvent.id)
+            .where(OutreachEvent.team_id.is_not(None), *in_window(OutreachEvent.starts_at, window))
+            .group_by(OutreachEvent.team_id)
+            .subquery()
+        )
+        support = (
+            select(TeamMember.team_id, func.sum(SupportEntry.people).label("people"))
+            .join(SupportEntry, SupportEntry.volunteer_id == TeamMember.user_id)
+            .where(*in_window(SupportEntry.created_at, window))
+            .group_by(TeamMember.team_id)
+            .subquery()
+        )
+        leader = User.__table__.alias("leader")
+        query = (
+            select(
+                Team.id,
+                Team.name,
+                Team.unit_id,
+                leader.c.display_name,
+                func.coalesce(members.c.n, 0),
+                func.coalesce(events.c.events, 0),
+                func.coalesce(events.c.checkins, 0),
+                func.coalesce(support.c.people, 0),
+                Team.created_at,
+            )
+            .outerjoin(leader, leader.c.id == Team.leader_id)
+            .outerjoin(members, members.c.team_id == Team.id)
+            .outerjoin(events, events.c.team_id == Team.id)
+            .outerjoin(support, support.c.team_id == Team.id)
+            .where(*([] if window.until is None else [Team.created_at < window.until]))
+            .order_by(Team.unit_id, Team.id)
+        )
+        keys = ("id", "name", "unit_id", "leader", "members", "events", "checkins", "people", "created_at")
+        rows = await self._rows(self._scoped(query, Team.unit_id, window))
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    async def sessions(self, window: Window, limit: int | None = None) -> list[dict[str, Any]]:
+        """Held sessions in the period, and sessions planned in it that were not held (yet)."""
+        checked = (
+            select(Attendance.session_id, func.count().label("n")).group_by(Attendance.session_id).subquery()
+        )
+        volunteer = User.__table__.alias("volunteer")
+        planned = and_(ClassSession.held_at.is_(None), *in_window(ClassSession.starts_at, window))
+        query = (
+            select(
+                ClassSession.id,
+                Class.id,
+                Class.name,
+                Class.unit_id,
+                ClassSession.starts_at,
+                ClassSession.held_at,
+                func.coalesce(ClassSession.place, Class.place),
+                volunteer.c.display_name,
+                func.coalesce(checked.c.n, 0),
+                ClassSession.walk_ins,
+            )
+            .join(Class, Class.id == ClassSession.class_id)
+            .outerjoin(
+                volunteer, volunteer.c.id == func.coalesce(ClassSession.started_by, Class.volunteer_id)
+            )
+            .outerjoin(checked, checked.c.session_id == ClassSession.id)
+            .where(and_(*held_sessions(window)) | planned)
+            .order_by(
+                Class.unit_id, func.coalesce(ClassSession.held_at, ClassSession.starts_at), ClassSession.id
+            )
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        keys = (
+            "id",
+            "class_id",
+            "class_name",
+            "unit_id",
+            "planned_at",
+            "held_at",
+            "place",
+            "volunteer",
+            "checked_in",
+            "walk_ins",
+        )
+        rows = await self._rows(self._scoped(query, Class.unit_id, window))
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    async def partners(self, window: Window) -> dict[str, dict[str, int]]:
+        """Per partner organization: classes it co-organizes (with sessions held and attendance),
+        outreach days and shifts (held, with volunteer check-ins), people supported at them."""
+        result: dict[str, dict[str, int]] = {}
+
+        def add(partner: str, key: str, value: Any) -> None:
+            figures = result.setdefault(partner, {})
+            figures[key] = figures.get(key, 0) + int(value or 0)
+
+        classes = (
+            select(ClassPartner.partner, func.count())
+            .join(Class, Class.id == ClassPartner.class_id)
+            .group_by(ClassPartner.partner)
+        )
+        for partner, count in await self._rows(self._scoped(classes, Class.unit_id, window)):
+            add(partner, "classes", count)
+        sessions = (
+            select(
+                ClassPartner.partner,
+                func.count(ClassSession.id),
+                func.count(distinct(ClassSession.class_id)),
+                func.sum(ClassSession.walk_ins),
+            )
+            .join(ClassSession, ClassSession.class_id == ClassPartner.class_id)
+            .join(Class, Class.id == ClassPartner.class_id)
+            .where(*held_sessions(window))
+            .group_by(ClassPartner.partner)
+        )
+        for partner, held, classes_held, walk_ins in await self._rows(
+            self._scoped(sessions, Class.unit_id, window)
+        ):
+            add(partner, "sessions_held", held)
+            add(partner, "classes_held", classes_held)
+            add(partner, "attendance", walk_ins)
+        attendance = (
+            select(ClassPartner.partner, func.count())
+            .join(ClassSession, ClassSession.class_id == ClassPartner.class_id)
+            .join(Attendance, Attendance.session_id == ClassSession.id)
+            .join(Class, Class.id == ClassPartner.class_id)
+            .where(*held_sessions(window))
+            .group_by(ClassPartner.partner)
+        )
+        for partner, count in await self._rows(self._scoped(attendance, Class.unit_id, window)):
+            add(partner, "attendance", count)
+        events = (
+            select(EventPartner.partner, func.count(distinct(OutreachEvent.id)), func.count())
+            .join(OutreachEvent, OutreachEvent.id == EventPartner.event_id)
+            .join(VolunteerCheckin, VolunteerCheckin.event_id == OutreachEvent.id)
+            .where(*in_window(OutreachEvent.starts_at, window))
+            .group_by(EventPartner.partner)
+        )
+        for partner, held, checkins in await self._rows(self._scoped(events, OutreachEvent.unit_id, window)):
+            add(partner, "events", held)
+            add(partner, "volunteer_checkins", checkins)
+        at_events = (
+            select(EventPartner.partner, func.sum(SupportEntry.people))
+            .join(SupportEntry, SupportEntry.event_id == EventPartner.event_id)
+            .where(*in_window(SupportEntry.created_at, window))
+            .group_by(EventPartner.partner)
+        )
+        at_classes = (
+            select(ClassPartner.partner, func.sum(SupportEntry.people))
+            .join(ClassSession, ClassSession.class_id == ClassPartner.class_id)
+            .join(SupportEntry, SupportEntry.session_id == ClassSession.id)
+            .where(*in_window(SupportEntry.created_at, window))
+            .group_by(ClassPartner.partner)
+        )
+        for query in (at_events, at_classes):
+            for partner, people in await self._rows(self._scoped(query, SupportEntry.unit_id, window)):
+                add(partner, "people_supported", people)
+        return result
