@@ -18,12 +18,14 @@ CODE = re.compile(r"gõ mã: ([A-Z0-9]{6})")
 
 
 async def setup_province(tutor: Tutor, now: datetime) -> None:
-    """Quảng Ninh with Xã A and Phường B; its organizer; an organizer of another province."""
+    """Quảng Ninh with Xã A and Phường B, and its organizers (of the province, of Xã A); Thái
+    Nguyên with a commune, and its organizer."""
     async with tutor.db.transaction() as repo:
         await repo.upsert_unit("qn", "Quảng Ninh", None, "tinh")
         await repo.upsert_unit("qn-a", "Xã A", "qn", "xa")
         await repo.upsert_unit("qn-b", "Phường B", "qn", "xa")
         await repo.upsert_unit("tn", "Thái Nguyên", None, "tinh")
+        await repo.upsert_unit("tn-x", "Xã Thái Xuân", "tn", "xa")
         await repo.grant("console", "org-qn", "organizer", "qn", now)
         await repo.grant("console", "org-a", "organizer", "qn-a", now)
         await repo.grant("console", "org-tn", "organizer", "tn", now)
