@@ -73,9 +73,9 @@ HEADLINE = [
 # Every sheet of the workbook, in order: the summary, the campaign report, today's breakdowns, then
 # the campaign's own lists.
 SHEETS = ["summary", "campaign", *tables.SHEETS[1:], "team", "session", "support", "partner"]
-# The workbook lists at most this many sessions (a province's 20,000 would dwarf every other sheet);
-# the full list is `report --by session --format csv`.
-WORKBOOK_SESSIONS = 5_000
+# The workbook lists at most this many sessions (a campaign's 20,000 would take longer to write
+# than every campaign figure together); the full list is `report --by session --format csv`.
+WORKBOOK_SESSIONS = 2_000
 
 
 def target_of(targets: Targets | None, metric: str) -> int | None:
@@ -151,9 +151,10 @@ class CampaignReportBuilder(ReportBuilder):
         super().__init__(*args, **kwargs)
         self.session_limit = session_limit
         self._figures: dict[str | None, dict[str, int]] | None = None
+        self._stats = CampaignStats(self.stats.session)  # one instance: it keeps what it read
 
     def _campaign_stats(self) -> CampaignStats:
-        return CampaignStats(self.stats.session)
+        return self._stats
 
     async def campaign_figures(self) -> dict[str | None, dict[str, int]]:
         if self._figures is None:
@@ -211,9 +212,11 @@ class CampaignReportBuilder(ReportBuilder):
         block(top, self.scope.unit_name, totals, summary_targets(campaign, self.scope.unit_id))
 
         def add(unit_id: str, depth: int) -> None:
-            if unit_id != self.scope.unit_id:
-                name = "  " * depth + units[unit_id].name
-                block(unit_id, name, rolled(unit_id), campaign.unit_targets.get(unit_id))
+            figures_here, targets = rolled(unit_id), campaign.unit_targets.get(unit_id)
+            # A unit with neither targets nor any campaign work has nothing to report upward.
+            reported = targets is not None or any(figures_here.get(m) for m in HEADLINE)
+            if unit_id != self.scope.unit_id and reported:
+                block(unit_id, "  " * depth + units[unit_id].name, figures_here, targets)
             for child in sorted(children.get(unit_id, []), key=lambda c: units[c].name):
                 add(child, depth + 1)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, distinct, func, select, union
+from sqlalchemy import Select, and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -74,6 +74,7 @@ def held_sessions(window: Window) -> list[ColumnElement[bool]]:
 class CampaignStats:
     def __init__(self, session: AsyncSession):
         self.session = session
+        self._cells: tuple[Any, list[tuple[str | None, str, str, int, int]]] | None = None
 
     async def _rows(self, query: Select[Any]) -> list[Any]:
         return list((await self.session.execute(query)).all())
@@ -133,20 +134,7 @@ class CampaignStats:
             add(unit, "attendance_checked_in", count)
             add(unit, "attendance", count)
 
-        support = (
-            select(
-                SupportEntry.unit_id,
-                SupportEntry.kind,
-                SupportEntry.place,
-                func.sum(SupportEntry.people),
-                func.count(),
-            )
-            .where(*in_window(SupportEntry.created_at, window))
-            .group_by(SupportEntry.unit_id, SupportEntry.kind, SupportEntry.place)
-        )
-        for unit, kind, place, people, entries in await self._rows(
-            self._scoped(support, SupportEntry.unit_id, window)
-        ):
+        for unit, kind, place, people, entries in await self.support_cells(window):
             add(unit, "people_supported", people)
             add(unit, f"people_supported.kind.{kind}", people)
             add(unit, f"people_supported.place.{place}", people)
@@ -173,11 +161,9 @@ class CampaignStats:
                 add(unit, "center_shifts", held)
             add(unit, CHECKIN_METRIC.get(kind, "volunteer_checkins_other"), checkins)
 
-        volunteers = self._active_volunteers(window).subquery("active")
         active = (
             select(User.unit_id, func.count())
-            .select_from(volunteers)
-            .join(User, User.id == volunteers.c.volunteer_id)
+            .where(User.role.in_(("volunteer", "organizer")), self._active(window))
             .group_by(User.unit_id)
         )
         for unit, count in await self._rows(self._scoped(active, User.unit_id, window)):
@@ -193,31 +179,54 @@ class CampaignStats:
         return result
 
     @staticmethod
-    def _active_volunteers(window: Window) -> Any:
-        """Distinct volunteers who did campaign work in the period (a UNION removes duplicates)."""
-        return union(
-            select(SupportEntry.volunteer_id.label("volunteer_id")).where(
-                *in_window(SupportEntry.created_at, window)
-            ),
-            select(ClassSession.started_by).where(
-                ClassSession.started_by.is_not(None), *held_sessions(window)
-            ),
-            select(VolunteerCheckin.user_id)
-            .join(OutreachEvent, OutreachEvent.id == VolunteerCheckin.event_id)
-            .where(*in_window(OutreachEvent.starts_at, window)),
+    def _active(window: Window) -> ColumnElement[bool]:
+        """A volunteer who, in the period, logged support, started a session or checked in to an
+        event: three index probes per volunteer (a few thousand), not a pass over every entry."""
+        logged = (
+            select(SupportEntry.id)
+            .where(SupportEntry.volunteer_id == User.id, *in_window(SupportEntry.created_at, window))
+            .exists()
         )
+        started = (
+            select(ClassSession.id).where(ClassSession.started_by == User.id, *held_sessions(window)).exists()
+        )
+        checked_in = (
+            select(VolunteerCheckin.event_id)
+            .join(OutreachEvent, OutreachEvent.id == VolunteerCheckin.event_id)
+            .where(VolunteerCheckin.user_id == User.id, *in_window(OutreachEvent.starts_at, window))
+            .exists()
+        )
+        return or_(logged, started, checked_in)
 
     # --- breakdowns ------------------------------------------------------------------------------
 
+    async def support_cells(self, window: Window) -> list[tuple[str | None, str, str, int, int]]:
+        """(unit, kind, place, people, entries) in the period and scope: one pass over the covering
+        index in its own order (no sort), kept: the totals and the support sheet both use it."""
+        key = (None if window.scope is None else tuple(window.scope), window.since, window.until)
+        if self._cells is None or self._cells[0] != key:
+            query = (
+                select(
+                    SupportEntry.unit_id,
+                    SupportEntry.kind,
+                    SupportEntry.place,
+                    func.sum(SupportEntry.people),
+                    func.count(),
+                )
+                .where(*in_window(SupportEntry.created_at, window))
+                .group_by(SupportEntry.unit_id, SupportEntry.kind, SupportEntry.place)
+            )
+            rows = await self._rows(self._scoped(query, SupportEntry.unit_id, window))
+            self._cells = (key, [(u, k, p, int(n or 0), int(e)) for u, k, p, n, e in rows])
+        return self._cells[1]
+
     async def support_by_kind(self, window: Window) -> dict[tuple[str, str], tuple[int, int]]:
         """(kind, place) → (people, entries) in the period and scope."""
-        query = (
-            select(SupportEntry.kind, SupportEntry.place, func.sum(SupportEntry.people), func.count())
-            .where(*in_window(SupportEntry.created_at, window))
-            .group_by(SupportEntry.kind, SupportEntry.place)
-        )
-        rows = await self._rows(self._scoped(query, SupportEntry.unit_id, window))
-        return {(kind, place): (int(people or 0), int(n)) for kind, place, people, n in rows}
+        result: dict[tuple[str, str], tuple[int, int]] = {}
+        for _unit, kind, place, people, entries in await self.support_cells(window):
+            before = result.get((kind, place), (0, 0))
+            result[(kind, place)] = (before[0] + people, before[1] + entries)
+        return result
 
     async def teams(self, window: Window) -> list[dict[str, Any]]:
         members = select(TeamMember.team_id, func.count().label("n")).group_by(TeamMember.team_id).subquery()
@@ -232,10 +241,16 @@ class CampaignStats:
             .group_by(OutreachEvent.team_id)
             .subquery()
         )
-        support = (
-            select(TeamMember.team_id, func.sum(SupportEntry.people).label("people"))
-            .join(SupportEntry, SupportEntry.volunteer_id == TeamMember.user_id)
+        # People per volunteer first (the covering index, in its order), then per team.
+        per_volunteer = (
+            select(SupportEntry.volunteer_id, func.sum(SupportEntry.people).label("people"))
             .where(*in_window(SupportEntry.created_at, window))
+            .group_by(SupportEntry.volunteer_id)
+            .subquery()
+        )
+        support = (
+            select(TeamMember.team_id, func.sum(per_volunteer.c.people).label("people"))
+            .join(per_volunteer, per_volunteer.c.volunteer_id == TeamMember.user_id)
             .group_by(TeamMember.team_id)
             .subquery()
         )
@@ -265,8 +280,12 @@ class CampaignStats:
 
     async def sessions(self, window: Window, limit: int | None = None) -> list[dict[str, Any]]:
         """Held sessions in the period, and sessions planned in it that were not held (yet)."""
+        # Counted for the listed rows only (after the sort and the limit), through the primary key.
         checked = (
-            select(Attendance.session_id, func.count().label("n")).group_by(Attendance.session_id).subquery()
+            select(func.count())
+            .select_from(Attendance)
+            .where(Attendance.session_id == ClassSession.id)
+            .scalar_subquery()
         )
         volunteer = User.__table__.alias("volunteer")
         planned = and_(ClassSession.held_at.is_(None), *in_window(ClassSession.starts_at, window))
@@ -280,14 +299,13 @@ class CampaignStats:
                 ClassSession.held_at,
                 func.coalesce(ClassSession.place, Class.place),
                 volunteer.c.display_name,
-                func.coalesce(checked.c.n, 0),
+                checked,
                 ClassSession.walk_ins,
             )
             .join(Class, Class.id == ClassSession.class_id)
             .outerjoin(
                 volunteer, volunteer.c.id == func.coalesce(ClassSession.started_by, Class.volunteer_id)
             )
-            .outerjoin(checked, checked.c.session_id == ClassSession.id)
             .where(and_(*held_sessions(window)) | planned)
             .order_by(
                 Class.unit_id, func.coalesce(ClassSession.held_at, ClassSession.starts_at), ClassSession.id

@@ -335,9 +335,13 @@ class SupportEntry(Base):
 
     __tablename__ = "support_entries"
     __table_args__ = (
-        # Covering index for the reports: people per unit, kind and place in a period.
-        Index("ix_support_report", "created_at", "unit_id", "kind", "place", "people"),
-        Index("ix_support_volunteer", "volunteer_id", "created_at"),
+        # Covering indexes for the reports, in the order they group by, so that 500,000 entries
+        # are summed in one pass without sorting: people per unit, kind and place; per volunteer.
+        Index("ix_support_report", "unit_id", "kind", "place", "created_at", "people"),
+        Index("ix_support_volunteer", "volunteer_id", "created_at", "people"),
+        # People supported at a session or an outreach day (the partner organizations' figures).
+        Index("ix_support_session", "session_id", "created_at", "unit_id", "people"),
+        Index("ix_support_event", "event_id", "created_at", "unit_id", "people"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -345,12 +349,8 @@ class SupportEntry(Base):
     place: Mapped[str] = mapped_column(String(12))  # session | outreach | center | home
     people: Mapped[int] = mapped_column(Integer, default=1)
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))  # where it happened
-    session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("class_sessions.id", ondelete="SET NULL"), index=True
-    )
-    event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outreach_events.id", ondelete="SET NULL"), index=True
-    )
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("outreach_events.id", ondelete="SET NULL"))
     learner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
 

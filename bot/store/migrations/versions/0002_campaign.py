@@ -187,12 +187,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("support_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_support_entries_event_id"), ["event_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_support_entries_session_id"), ["session_id"], unique=False)
         batch_op.create_index(
-            "ix_support_report", ["created_at", "unit_id", "kind", "place", "people"], unique=False
+            "ix_support_event", ["event_id", "created_at", "unit_id", "people"], unique=False
         )
-        batch_op.create_index("ix_support_volunteer", ["volunteer_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_support_report", ["unit_id", "kind", "place", "created_at", "people"], unique=False
+        )
+        batch_op.create_index(
+            "ix_support_session", ["session_id", "created_at", "unit_id", "people"], unique=False
+        )
+        batch_op.create_index("ix_support_volunteer", ["volunteer_id", "created_at", "people"], unique=False)
 
     op.create_table(
         "volunteer_checkins",
@@ -217,9 +221,9 @@ def downgrade() -> None:
     op.drop_table("volunteer_checkins")
     with op.batch_alter_table("support_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_support_volunteer")
+        batch_op.drop_index("ix_support_session")
         batch_op.drop_index("ix_support_report")
-        batch_op.drop_index(batch_op.f("ix_support_entries_session_id"))
-        batch_op.drop_index(batch_op.f("ix_support_entries_event_id"))
+        batch_op.drop_index("ix_support_event")
 
     op.drop_table("support_entries")
     with op.batch_alter_table("session_attendance", schema=None) as batch_op:
