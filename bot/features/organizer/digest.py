@@ -16,7 +16,9 @@ from bot.core.router import ORGANIZER, Router
 from bot.core.screens import show_screen
 from bot.core.turn import ChoiceSpec, Turn
 from bot.reports import build_tables, campaign_period, report_scope
+from bot.store import Repository
 from bot.store.campaign_stats import CampaignStats
+from bot.store.models import User
 from bot.store.stats import Window
 
 router = Router()
@@ -68,20 +70,21 @@ async def weekly_digest(tutor: Any, now: datetime) -> int:
     since, until = _utc(monday - timedelta(days=7)), _utc(monday)
     async with tutor.db.reader() as repo:
         organizers = await repo.people("organizer", None, limit=100_000)
-    due = [
-        o.id
-        for o in organizers
-        if not (o.state or {}).get("digest_off") and (o.state or {}).get("digest_week") != week
-    ]
     sent = 0
-    for organizer_id in due:
-        async with tutor.system_turn(organizer_id, now) as turn:
-            # Re-checked under the row lock: another worker may have sent it a moment ago.
+    for organizer in organizers:
+        state = organizer.state or {}
+        if state.get("digest_off") or state.get("digest_week") == week:
+            continue
+        # The figures are read first, outside any write lock (on SQLite a write transaction
+        # holds back every learner's update while it runs); the message is then queued under the
+        # organizer's row lock, where what was decided is checked again.
+        async with tutor.db.reader() as repo:
+            text = await digest_text(tutor, repo, organizer, now, since, until)
+        async with tutor.system_turn(organizer.id, now) as turn:
             if turn is None or turn.user.role != "organizer" or turn.state.get("digest_off"):
                 continue
             if turn.state.get("digest_week") == week:
                 continue
-            text = await digest_text(turn, since, until)
             turn.show(
                 "digest",
                 text,
@@ -96,12 +99,14 @@ async def weekly_digest(tutor: Any, now: datetime) -> int:
     return sent
 
 
-async def digest_text(turn: Turn, since: datetime, until: datetime) -> str:
-    settings = turn.tutor.settings
-    scope = await report_scope(turn.repo, turn.user.unit_id, turn.now)
+async def digest_text(
+    tutor: Any, repo: Repository, organizer: User, now: datetime, since: datetime, until: datetime
+) -> str:
+    settings = tutor.settings
+    scope = await report_scope(repo, organizer.unit_id, now)
     totals: dict[str, int] = {}
     week = Window(scope.window.scope, since, until)
-    for figures in (await CampaignStats(turn.repo.session).per_unit(week)).values():
+    for figures in (await CampaignStats(repo.session).per_unit(week)).values():
         for key, value in figures.items():
             totals[key] = totals.get(key, 0) + value
     tz = settings.timezone
@@ -116,7 +121,7 @@ async def digest_text(turn: Turn, since: datetime, until: datetime) -> str:
             **{key: totals.get(key, 0) for key in _WEEK_KEYS},
         ),
     ]
-    behind, pace = await behind_targets(turn)
+    behind, pace = await behind_targets(tutor, repo, organizer, now)
     if behind:
         lines.append(T["behind"].format(pace=T["pace"].format(percent=round(pace * 100)) if pace < 1 else ""))
         for line in behind[:MAX_BEHIND]:
@@ -139,17 +144,19 @@ _WEEK_KEYS = (
 )
 
 
-async def behind_targets(turn: Turn) -> tuple[list[str], float]:
+async def behind_targets(
+    tutor: Any, repo: Repository, organizer: User, now: datetime
+) -> tuple[list[str], float]:
     """Lines for the units of the scope behind their targets, and the pace they are measured at:
     the share of the campaign period gone by (1.0 without a period: behind = below target)."""
-    settings = turn.tutor.settings
+    settings = tutor.settings
     since, until = campaign_period(settings)
     pace = 1.0
     if since is not None and until is not None and until > since:
-        pace = min(1.0, max(0.0, (turn.now - since) / (until - since)))
-    period_end = min(turn.now, until) if until is not None else None
-    scope = await report_scope(turn.repo, turn.user.unit_id, turn.now, since, period_end)
-    (table,) = await build_tables(turn.repo, turn.catalog, settings, scope, ["campaign"])
+        pace = min(1.0, max(0.0, (now - since) / (until - since)))
+    period_end = min(now, until) if until is not None else None
+    scope = await report_scope(repo, organizer.unit_id, now, since, period_end)
+    (table,) = await build_tables(repo, tutor.catalog, settings, scope, ["campaign"])
     weakest: dict[str, list[tuple[float, str]]] = {}
     names: dict[str, str] = {}
     for unit_id, name, metric, _label, target, actual, _percent in table.rows:
