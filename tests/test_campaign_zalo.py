@@ -66,10 +66,10 @@ async def test_support_sessions_and_certificates_on_zalo(db_url: str, clock) -> 
                 ("1", "Bước 2/4"),
                 ("khong", "Bước 3/4"),
                 ("xong", "Bước 4/4"),
-                ("1", "1. 🎓 Nhận giấy chứng nhận"),
+                ("1", "3. 🎓 Nhận giấy chứng nhận"),
             ):
                 await after(zalo, TU, text, expect)
-            issued = await after(zalo, TU, "1", "🎓 Giấy chứng nhận của Bác")
+            issued = await after(zalo, TU, "3", "🎓 Giấy chứng nhận của Bác")
             assert "Mã xác minh:" in issued and "Zalo chưa nhận ảnh từ cháu được" in issued
             assert "sendPhoto" not in zalo.calls
     finally:

@@ -131,10 +131,11 @@ class Turn:
         )
 
     def extend_screen(self, text: str, choices: list[ChoiceSpec], screen: str | None = None) -> None:
-        """Add a paragraph and buttons (first) to the screen this turn is showing, in the same message
-        and under the same version: how a listener adds its follow-up to the screen of the feature
-        that emitted a signal (a certificate offer under a lesson's completion). With no screen shown
-        in this turn, or no room left in the message, a new screen with both sets of choices."""
+        """Add a paragraph and buttons to the screen this turn is showing, in the same message and
+        under the same version: how a listener adds its follow-up to the screen of the feature that
+        emitted a signal (a certificate offer under a lesson's completion). The new buttons go after
+        the screen's own main choices (whose numbers people already know) and before its navigation.
+        With no screen shown in this turn, or no room left in the message, a new screen."""
         seq = self.seq
         for index in range(len(self.outgoing) - 1, -1, -1):
             item = self.outgoing[index]
@@ -145,7 +146,8 @@ class Turn:
             )
             if not shown:
                 continue
-            merged = [*choices, *self.choices]
+            current = self.choices
+            merged = [*(c for c in current if not c[2]), *choices, *(c for c in current if c[2])]
             body = f"{item.reply.text}\n\n{text}"
             if len(body) > 500:
                 break
