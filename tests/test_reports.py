@@ -304,3 +304,28 @@ async def test_baocao_delivers_the_workbook_through_telegram(db_url: str, clock:
         await channel.stop()
         await tutor.db.close()
         await api.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xlsx"], "hocvuso: --format xlsx needs --out FILE.xlsx"),
+        (
+            ["--format", "csv", "--out", "{tmp}/missing/r.csv"],
+            "hocvuso: --out: folder {tmp}/missing does not exist",
+        ),
+        (["--format", "xlsx", "--out", "{tmp}"], "hocvuso: --out {tmp} is a folder; name a file in it"),
+        (
+            ["--since", "2026-11-10", "--until", "2026-11-01"],
+            "hocvuso: --since 2026-11-10 is after --until 2026-11-01",
+        ),
+    ],
+)
+def test_bad_report_arguments_get_one_line_before_any_work(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    database = tmp_path / "never-opened.db"
+    proc = run_report(f"sqlite+aiosqlite:///{database}", *(a.format(tmp=tmp_path) for a in args))
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines() == [message.format(tmp=tmp_path)]  # no traceback, no "[1/7] summary…"
+    assert not database.exists()  # the database was not even opened
