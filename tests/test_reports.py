@@ -203,6 +203,22 @@ async def test_scope_of_a_unit_and_dates(seeded, db_url: str) -> None:
     )
     rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
     assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("0", "0")
+    # Everyone became a learner on the 2nd: no new learners from the 3rd, though all five were
+    # learners then and active in the 7 days up to the 5th; classes A and B were held on the 3rd and 4th.
+    proc = await asyncio.to_thread(
+        run_report,
+        db_url,
+        "--by",
+        "unit",
+        "--format",
+        "csv",
+        "--since",
+        "2026-11-03",
+        "--until",
+        "2026-11-05",
+    )
+    hn = next(r for r in csv.DictReader(io.StringIO(proc.stdout)) if r["unit_id"] == "hn")
+    assert (hn["learners"], hn["active_7d"], hn["classes"]) == ("0", "5", "2")
     proc = await asyncio.to_thread(
         run_report,
         db_url,

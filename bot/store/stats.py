@@ -226,16 +226,19 @@ class Stats:
         def put(unit: str | None, key: str, value: Any) -> None:
             result.setdefault(unit, {})[key] = int(value or 0)
 
-        # Learners who became learners in the period; and, of everyone who was a learner by its
-        # end, those last active within the 7 days before `now` (the period's end, if earlier).
-        learners = select(User.unit_id, func.count()).where(*self._is_learner(window, new_in_period=True))
-        for unit, count in (await self.session.execute(learners.group_by(User.unit_id))).all():
-            put(unit, "learners", count)
-        active = select(User.unit_id, func.count()).where(
-            *self._is_learner(window), User.last_active_at >= now - timedelta(days=7)
+        # Of everyone who was a learner by the end of the period: those who became learners in it
+        # (`_is_learner(new_in_period=True)`), and those last active within the 7 days before
+        # `now` (the period's end, if earlier). One pass over the users for both.
+        new = (
+            case((not_(self._learning_before(window.since)), 1), else_=0)
+            if window.since is not None
+            else literal_column("1")
         )
-        for unit, count in (await self.session.execute(active.group_by(User.unit_id))).all():
-            put(unit, "active_7d", count)
+        active = case((User.last_active_at >= now - timedelta(days=7), 1), else_=0)
+        learners = select(User.unit_id, func.sum(new), func.sum(active)).where(*self._is_learner(window))
+        for unit, total, active_count in (await self.session.execute(learners.group_by(User.unit_id))).all():
+            put(unit, "learners", total)
+            put(unit, "active_7d", active_count)
         # Learner-lesson pairs per unit (progress has one row per pair: a re-try is not a new start).
         for key, column in (
             ("started", Progress.first_started_at),
