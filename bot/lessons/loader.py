@@ -8,7 +8,7 @@ loading: the bot runs with the lessons that are valid and the operator sees one 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +185,8 @@ class LoadResult:
     catalog: Catalog
     problems: list[Problem]
     files: int
+    # lesson id → (file as displayed, line of every key): later checks report on the right line
+    sources: dict[str, tuple[str, _Lines]] = field(default_factory=dict)
 
 
 def _load_tracks(root: Path, problems: list[Problem]) -> tuple[dict[str, Track], dict[str, int], str]:
@@ -282,7 +284,7 @@ def load_catalog(root: str | os.PathLike[str]) -> LoadResult:
         name, lines = where[lesson_id]
         problems.append(Problem(name, lines.get(("requires",), 1), "prerequisites form a loop"))
         lessons.pop(lesson_id, None)
-    return LoadResult(Catalog(tracks, lessons, root), sorted(problems), len(files) + 1)
+    return LoadResult(Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, where)
 
 
 def _check_lesson(
