@@ -130,3 +130,32 @@ def _noise_png(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def test_check_flags_text_the_picture_font_cannot_draw(tmp_path: Path) -> None:
+    """A minus sign (U+2212) has no glyph in Noto Sans and would print as a box; a decomposed «ế»
+    (e + two combining marks) is drawn without shaping. Both are caught before a learner sees them."""
+    from bot.lessons.pictures import render_svg
+
+    (tmp_path / "tracks.yaml").write_text("tracks:\n  - {id: t, title: T, order: 1}\n", encoding="utf-8")
+    (tmp_path / "x.yaml").write_text(
+        "id: x\ntitle: X\ntrack: t\norder: 1\nsteps:\n  - id: s\n    say: x\n"
+        "    image: media/x.png\n    alt: Hình nút âm lượng\n",
+        encoding="utf-8",
+    )
+    media = tmp_path / "media"
+    media.mkdir()
+    decomposed = "Ti\u0065\u0302\u0301ng"  # «Tiếng», letter by letter
+    svg = media / "x.svg"
+    svg.write_text(
+        SVG.replace("</svg>", f'<text x="20" y="140" font-size="16">{decomposed}</text></svg>').format(
+            family="Noto Sans", text="Âm lượng + và \u2212"
+        ),
+        encoding="utf-8",
+    )
+    render_svg(svg)
+    messages = {p.message for p in check_pictures(load_catalog(tmp_path))}
+    assert messages == {
+        "text «Âm lượng + và \u2212» in SVG 'media/x.svg' uses characters the picture font lacks: «\u2212» U+2212",
+        f"text «{decomposed}» in SVG 'media/x.svg' is not in NFC: write precomposed Vietnamese letters",
+    }

@@ -18,12 +18,14 @@ import os
 import re
 import struct
 import time
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.assets import FONT_FAMILY
 from bot.lessons.loader import Problem, _display
 
 if TYPE_CHECKING:
@@ -197,14 +199,39 @@ def _svg_problems(svg_path: Path, svg: str) -> list[str]:
         match = _LENGTH.match(node.get("font-size", "16"))
         if match is None:
             continue  # em, %…: not used in this project's pictures
+        words = " ".join(node.text.split())[:40]
         size = float(match.group(1)) * scale
         if size < MIN_TEXT - 0.01:
-            words = " ".join(node.text.split())[:40]
             problems.append(
                 f"text «{words}» in {svg} is {size:.0f} px high at {RENDER_WIDTH} px width "
                 f"(at least {MIN_TEXT} px, for older eyes)"
             )
+        if unicodedata.normalize("NFC", node.text) != node.text:
+            # The picture font has the precomposed letters (ệ, ử…); a letter followed by combining
+            # marks is drawn without shaping, the marks out of place.
+            problems.append(f"text «{words}» in {svg} is not in NFC: write precomposed Vietnamese letters")
+        missing = _missing_glyphs(node.text)
+        if missing:
+            shown = ", ".join(f"«{ch}» U+{ord(ch):04X}" for ch in missing)
+            problems.append(f"text «{words}» in {svg} uses characters the picture font lacks: {shown}")
     return problems
+
+
+_glyph_context: Any = None
+
+
+def _missing_glyphs(text: str) -> list[str]:
+    """Characters of `text` that the vendored font has no glyph for (they would print as boxes)."""
+    global _glyph_context
+    if _glyph_context is None:
+        _cairosvg()  # the vendored fonts only
+        import cairocffi
+
+        _glyph_context = cairocffi.Context(cairocffi.ImageSurface(cairocffi.FORMAT_ARGB32, 1, 1))
+        _glyph_context.select_font_face(FONT_FAMILY)
+    chars = [ch for ch in dict.fromkeys(text) if not ch.isspace() and not unicodedata.combining(ch)]
+    glyphs = _glyph_context.get_scaled_font().text_to_glyphs(0, 0, "".join(chars), False)
+    return [ch for ch, glyph in zip(chars, glyphs, strict=False) if glyph[0] == 0]
 
 
 def _walk(node: Any) -> Iterator[Any]:
