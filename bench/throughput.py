@@ -17,11 +17,11 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, TypeHandler, filters
 
 from bench.transport import InProcessBotAPI, text_update
-from bot.app import tune_gc
+from bot.app import build_router, tune_gc
 from bot.config import REPO_LESSONS, Settings, TelegramSettings
+from bot.core.engine import Tutor
 from bot.lessons import load_catalog
 from bot.store import Database
-from bot.tutor.engine import Tutor
 
 TOKEN = "123456:BENCHMARKtokenBENCHMARKtokenXX"
 
@@ -145,7 +145,7 @@ async def hocvuso_app(database_url: str) -> tuple[Application, Callable[[], Any]
     settings = Settings.model_validate({"database_url": database_url})
     db = Database(database_url)
     await db.migrate()
-    tutor = Tutor(db, load_catalog(REPO_LESSONS).catalog, settings)
+    tutor = Tutor(db, load_catalog(REPO_LESSONS).catalog, settings, build_router())
     channel = TelegramChannel(tutor, TelegramSettings(), TOKEN, request=InProcessBotAPI(), rate_limit=False)
     tune_gc()  # as `hocvuso run` does after start-up
     return channel.application, db.close

@@ -1,14 +1,19 @@
-"""Start-up shared by every command: open and migrate the database, load lessons, build the tutor."""
+"""Start-up shared by every command: open and migrate the database, load lessons, assemble the
+features into one router, build the tutor. The only place that knows every feature."""
 
 from __future__ import annotations
 
 import gc
 import logging
 
+from bot.clock import utcnow
 from bot.config import ConfigError, Settings
+from bot.core import codes
+from bot.core.engine import Tutor
+from bot.core.router import Router
+from bot.features import account, classes, help, learning, organizer, volunteers
 from bot.lessons import Catalog, load_catalog
 from bot.store import Database, DatabaseError
-from bot.tutor.engine import Tutor
 
 log = logging.getLogger("hocvuso")
 
@@ -35,15 +40,22 @@ async def open_database(settings: Settings) -> Database:
 async def build_tutor(settings: Settings) -> Tutor:
     db = await open_database(settings)
     await apply_config_organizers(db, settings)
-    return Tutor(db, load_lessons(settings), settings)
+    return Tutor(db, load_lessons(settings), settings, build_router())
+
+
+def build_router() -> Router:
+    """Every feature's routes in one router. The order is the order jobs run in on each scheduler
+    tick (escalations first) and the order join-code kinds are tried in (classes, then invites)."""
+    router = Router()
+    for feature in (help, learning, codes, classes, volunteers, organizer, account):
+        router.include(feature.router)
+    return router
 
 
 async def apply_config_organizers(db: Database, settings: Settings) -> None:
     """`organizers:` in the config are organizers of every unit, whether or not they wrote yet."""
     if not settings.organizers:
         return
-    from bot.tutor.engine import utcnow
-
     async with db.transaction() as repo:
         for item in settings.organizers:
             channel, _, external = item.partition(":")

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from bot.app import build_router
 from bot.config import Settings
+from bot.core.engine import Tutor
 from bot.lessons import load_catalog
 from bot.store import Database
-from bot.tutor.engine import Tutor
 from tests.support.clock import Clock, start_instant
 from tests.support.pg import PostgresServer, find_bindir
 
@@ -108,7 +109,7 @@ async def make_tutor(db_url: str, lessons: Path = LESSONS, **extra: object) -> T
     await db.migrate()
     result = load_catalog(settings.lessons_dir)
     assert not result.problems, result.problems
-    return Tutor(db, result.catalog, settings)
+    return Tutor(db, result.catalog, settings, build_router())
 
 
 @pytest.fixture

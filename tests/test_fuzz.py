@@ -14,19 +14,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.clock import utcnow
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Choice, Command, Event, Media, Start, Text
+from bot.core.router import Router
 from bot.store.models import Outbox, Progress, User
-from bot.tutor.engine import Tutor, utcnow
-from bot.tutor.events import Actor, Choice, Command, Event, Media, Start, Text
-from bot.tutor.router import Router
 
 EXAMPLES = int(os.environ.get("HOCVUSO_FUZZ_EXAMPLES", "2000"))
 _ids = itertools.count()
 
 
 def _commands() -> list[str]:
-    from bot.tutor.engine import default_router
+    from bot.app import build_router
 
-    router: Router = default_router()
+    router: Router = build_router()
     return sorted(router.commands)
 
 

@@ -7,10 +7,10 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import utcnow
+from bot.core.events import Actor, Start
 from bot.logs import RedactTokens
 from bot.store.models import HelpRequest, Outbox, Pairing, StepEvent, User
-from bot.tutor.engine import utcnow
-from bot.tutor.events import Actor, Start
 from tests.support.dialog import Chat
 
 SECRETS = [

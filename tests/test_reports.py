@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 
 from bot.config import load_settings
-from bot.tutor.engine import Tutor
-from bot.tutor.events import Actor, Start
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Start
 from tests.conftest import LESSONS, make_tutor
 from tests.support.clock import Clock as FrozenClock
 from tests.support.dialog import Chat

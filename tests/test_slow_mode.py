@@ -3,7 +3,7 @@ sentence or so each, with the buttons on the last one; «bình thường» bring
 
 from __future__ import annotations
 
-from bot.tutor.flow import SLOW_CHUNK
+from bot.features.learning.flow import SLOW_CHUNK
 from tests.conftest import REPO_LESSONS, make_tutor
 from tests.support.dialog import Chat
 

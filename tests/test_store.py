@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from bot.core.events import Actor, Choice, Start, Text
 from bot.store.models import Outbox, Progress, StepEvent, User
-from bot.tutor.events import Actor, Choice, Start, Text
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
 

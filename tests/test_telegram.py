@@ -10,7 +10,7 @@ import pytest
 
 from bot.channels.telegram import TelegramChannel
 from bot.config import TelegramSettings
-from bot.tutor.engine import Tutor
+from bot.core.engine import Tutor
 from tests.conftest import make_tutor
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
@@ -194,8 +194,8 @@ async def test_replies_left_unsent_by_a_crash_are_delivered_later(polling) -> No
     """Committed but never sent (the process died in between): the outbox pump sends them."""
     from sqlalchemy import update
 
+    from bot.core.events import Actor, Start
     from bot.store.models import Outbox
-    from bot.tutor.events import Actor, Start
 
     channel, api = polling
     deliveries = await channel.tutor.handle(Actor("telegram", str(LAN), "Lan"), Start("l-thu-nghiem"))

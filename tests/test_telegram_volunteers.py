@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.app import apply_config_organizers
-from bot.tutor.codes import qr_png
+from bot.core.codes import qr_png
 from tests.conftest import make_tutor
 from tests.support.telegram_standin import TelegramStandIn
 from tests.test_telegram import start_bot

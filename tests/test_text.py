@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tutor.events import Command, Start, Text, parse_text
-from bot.tutor.text import global_word, match_choice, normalize
+from bot.core.events import Command, Start, Text, parse_text
+from bot.core.text import global_word, match_choice, normalize
 
 CHOICES = [
     ("Tiếp tục", "next"),

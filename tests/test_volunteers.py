@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.events import Actor, Choice, Start
+from bot.core.scheduler import Scheduler
 from bot.store.models import Class, Enrollment, HelpRequest, Invite, Outbox, Pairing, Recheck, StepEvent, User
-from bot.tutor.events import Actor, Choice, Start
-from bot.tutor.scheduler import Scheduler
 from tests.support.clock import local, next_local
 from tests.support.dialog import Chat
 

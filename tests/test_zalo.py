@@ -13,7 +13,7 @@ import pytest
 
 from bot.channels.zalo import ZaloChannel
 from bot.config import ZaloSettings
-from bot.tutor.engine import Tutor
+from bot.core.engine import Tutor
 from tests.conftest import make_tutor
 from tests.support.zalo_standin import TOKEN, ZaloStandIn
 
@@ -146,8 +146,8 @@ async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStand
 async def test_long_volunteer_answer_is_split_and_reaches_zalo_from_another_channel(
     tutor: Tutor, zalo: ZaloStandIn
 ) -> None:
-    from bot.tutor.engine import utcnow
-    from bot.tutor.events import Actor
+    from bot.clock import utcnow
+    from bot.core.events import Actor
     from tests.support.dialog import Chat
 
     async with tutor.db.transaction() as repo:

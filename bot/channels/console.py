@@ -3,16 +3,13 @@ lines. Works with piped stdin (scriptable); quits on end of input or /thoat."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
 from typing import TextIO
 
-from bot.app import build_tutor
-from bot.config import Settings
-from bot.tutor.engine import Tutor, utcnow
-from bot.tutor.events import Actor, Start, parse_text
-from bot.tutor.replies import Delivery, Reply
+from bot.clock import utcnow
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Start, parse_text
+from bot.core.replies import Delivery, Reply
 
 QUIT = {"/thoat", "/thoát", "/quit", "/exit"}
 
@@ -71,22 +68,3 @@ class Console:
                 file=self.out,
             )
             await self.send(await self.tutor.handle(self.actor, parse_text(text)))
-
-
-async def _chat(settings: Settings, user: str) -> int:
-    tutor = await build_tutor(settings)
-    try:
-        await Console(tutor, user, sys.stdout).run(sys.stdin)
-    finally:
-        await tutor.db.close()
-    return 0
-
-
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8")
-    if hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
-    user = " ".join(args.user.split())[:60] or "local"
-    return asyncio.run(_chat(settings, user))

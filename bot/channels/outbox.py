@@ -13,9 +13,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.clock import utcnow
+from bot.core.replies import Delivery, Reply
 from bot.store import Database
-from bot.tutor.engine import utcnow
-from bot.tutor.replies import Delivery, Reply
 
 log = logging.getLogger("hocvuso.outbox")
 

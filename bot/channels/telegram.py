@@ -40,11 +40,11 @@ from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.telegram_polling import ConfirmingPoller, process_update
 from bot.channels.webhook import WebhookServer
 from bot.config import TelegramSettings
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Choice, Event, Media, parse_text
+from bot.core.replies import Button, Delivery
+from bot.core.split import split_text
 from bot.store.models import MediaCache
-from bot.tutor.engine import Tutor
-from bot.tutor.events import Actor, Choice, Event, Media, parse_text
-from bot.tutor.replies import Button, Delivery
-from bot.tutor.split import split_text
 
 log = logging.getLogger("hocvuso.telegram")
 

@@ -19,10 +19,10 @@ import httpx
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.webhook import WebhookServer
 from bot.config import ZaloSettings
-from bot.tutor.engine import Tutor
-from bot.tutor.events import Actor, Event, Media, parse_text
-from bot.tutor.replies import Delivery, Reply
-from bot.tutor.split import split_text
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Event, Media, parse_text
+from bot.core.replies import Delivery, Reply
+from bot.core.split import split_text
 
 log = logging.getLogger("hocvuso.zalo")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.channels.console import render
-from bot.tutor.engine import Tutor
-from bot.tutor.events import Actor, Choice, Event, Media, parse_text
-from bot.tutor.replies import Delivery, Reply
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Choice, Event, Media, parse_text
+from bot.core.replies import Delivery, Reply
 
 
 @dataclass

@@ -1,0 +1,146 @@
+"""`hocvuso run`: start every enabled channel, the outbox pumps and the scheduler; stop on a signal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Protocol
+
+from bot.app import build_tutor, load_lessons, tune_gc
+from bot.config import Settings
+from bot.core.engine import Tutor
+from bot.core.scheduler import Scheduler
+
+log = logging.getLogger("hocvuso")
+
+
+class Channel(Protocol):
+    pump: object
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class StartupError(Exception):
+    """A channel cannot start; the message is one line for the operator."""
+
+
+def missing_tokens(settings: Settings) -> list[str]:
+    problems = []
+    if settings.telegram.enabled and not settings.telegram.token:
+        problems.append(
+            "no Telegram token: set HOCVUSO_TELEGRAM_TOKEN (the token @BotFather gave you) "
+            "or telegram.token in the config, or set telegram.enabled: false"
+        )
+    if settings.zalo.enabled and not settings.zalo.token:
+        problems.append(
+            "no Zalo token: set HOCVUSO_ZALO_TOKEN (from Zalo Bot Creator) or zalo.token in the config, "
+            "or set zalo.enabled: false"
+        )
+    return problems
+
+
+def make_channels(tutor: Tutor, settings: Settings) -> list[Channel]:
+    channels: list[Channel] = []
+    # Imported only when enabled: python-telegram-bot alone takes ~0.5 s to import.
+    if settings.telegram.enabled and settings.telegram.token:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(tutor, settings.telegram, settings.telegram.token))
+    if settings.zalo.enabled and settings.zalo.token:
+        from bot.channels.zalo import ZaloChannel
+
+        channels.append(ZaloChannel(tutor, settings.zalo, settings.zalo.token))
+    return channels
+
+
+async def start_channel(channel: Channel) -> None:
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    name = type(channel).__name__.removesuffix("Channel")
+    try:
+        await channel.start()
+    except InvalidToken:
+        raise StartupError(f"{name}: the token was rejected; check HOCVUSO_TELEGRAM_TOKEN") from None
+    except NetworkError as exc:
+        raise StartupError(f"{name}: cannot reach the Bot API ({exc})") from None
+    except TelegramError as exc:
+        raise StartupError(f"{name}: {type(exc).__name__}: {exc}") from None
+    except OSError as exc:
+        raise StartupError(f"{name}: {exc}") from None
+    except Exception as exc:
+        from bot.channels.zalo import ZaloError
+
+        if isinstance(exc, ZaloError) and exc.code == 401:
+            raise StartupError(f"{name}: the token was rejected; check HOCVUSO_ZALO_TOKEN") from None
+        if isinstance(exc, ZaloError):
+            raise StartupError(
+                f"{name}: the Bot API refused to start ({exc.code} {exc.description})"
+            ) from None
+        import httpx
+
+        if isinstance(exc, httpx.HTTPError):
+            raise StartupError(f"{name}: cannot reach the Bot API ({exc})") from None
+        raise
+
+
+async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:
+    channels = make_channels(tutor, settings)
+    started: list[Channel] = []
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        for channel in channels:
+            await start_channel(channel)
+            started.append(channel)
+            tasks.append(asyncio.create_task(channel.pump.run()))  # type: ignore[attr-defined]
+        tasks.append(asyncio.create_task(Scheduler(tutor).run()))
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for channel in reversed(started):
+            with contextlib.suppress(Exception):
+                await channel.stop()
+
+
+async def _run(settings: Settings) -> int:
+    tutor = await build_tutor(settings)
+    tune_gc()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+    def reload_lessons() -> None:
+        # Edited lessons take effect without a restart; learners inside a changed lesson are
+        # moved to the nearest step and told (bot.core.lesson_state.current_lesson).
+        tutor.catalog = load_lessons(settings)
+        log.info("lessons reloaded: %d lessons", len(tutor.catalog))
+
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, reload_lessons)
+    try:
+        await serve(tutor, settings, stop)
+    except StartupError as exc:
+        print(f"hocvuso: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await tutor.db.close()
+    return 0
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    problems = missing_tokens(settings)
+    if problems or not (settings.telegram.enabled or settings.zalo.enabled):
+        for problem in problems or ["no channel enabled: enable telegram or zalo in the config"]:
+            print(f"hocvuso: {problem}", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(settings))

@@ -1,0 +1,256 @@
+"""`Tutor.handle(actor, event)`: the whole conversation logic behind every channel.
+
+One update = one database transaction: mark the update as seen, lock the user's row (this orders
+one learner's updates, across processes too), apply the event, write the replies to the outbox,
+commit. Only then does the adapter send. No platform library is imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.core import codes, privacy
+from bot.core.events import Actor, Choice, Command, Event, Media, Start, Text
+from bot.core.lesson_state import current_lesson
+from bot.core.replies import Delivery, Reply
+from bot.core.router import Route, Router
+from bot.core.screens import show_menu, show_screen
+from bot.core.text import as_id, global_word, match_choice
+from bot.core.turn import Turn
+from bot.core.words import Words
+from bot.lessons import Catalog
+from bot.store import Database
+
+log = logging.getLogger("hocvuso.tutor")
+
+LONG_TEXT = 1000  # longer than any sensible answer: not parsed as a choice
+
+
+class Tutor:
+    def __init__(self, db: Database, catalog: Catalog, settings: Settings, router: Router):
+        self.db = db
+        self.catalog = catalog
+        self.settings = settings
+        self.words = Words(settings.address)
+        # Every feature's routes, screens, code kinds and jobs (assembled by bot.app.build_router).
+        self.router = router
+        # Deep-link prefix for join links and QR codes ("https://t.me/<bot>?start="), set by the
+        # Telegram channel once it knows the bot's username; None where links do not exist.
+        self.link_base: str | None = None
+        self._organizers = set(settings.organizers)
+        # Same-process FIFO per user, so two updates of one learner start in arrival order; the
+        # database row lock is what actually serialises them (across processes too).
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    @contextlib.asynccontextmanager
+    async def system_turn(self, user_id: int, now: datetime | None = None) -> AsyncIterator[Turn | None]:
+        """A turn the bot starts itself (a reminder, a re-check) for a user, under their row lock;
+        its messages go to the outbox for the channel pumps. Yields None for a deleted user."""
+        now = now or utcnow()
+        async with self.db.transaction() as repo:
+            user = await repo.lock_user_id(user_id)
+            if user is None or user.deleted_at is not None:
+                yield None
+                return
+            turn = Turn(tutor=self, repo=repo, user=user, now=now)
+            yield turn
+            await turn.flush(actor_channel="")
+
+    def _lock(self, actor: Actor) -> asyncio.Lock:
+        key = (actor.channel, actor.external_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def handle(self, actor: Actor, event: Event, update_id: str | int | None = None) -> list[Delivery]:
+        """Apply one event; return the replies to send now (already stored in the outbox)."""
+        lock = self._lock(actor)
+        async with lock:
+            try:
+                return await self._handle(actor, event, update_id)
+            except Exception:
+                # One line for the operator (no message text), a friendly word for the user.
+                log.exception(
+                    "failed to handle %s from %s:%s",
+                    type(event).__name__,
+                    actor.channel,
+                    _mask(actor.external_id),
+                )
+                return [Delivery(0, 0, actor.channel, actor.external_id, Reply(self.words("error")))]
+
+    async def _handle(self, actor: Actor, event: Event, update_id: str | int | None) -> list[Delivery]:
+        now = utcnow()
+        async with self.db.transaction() as repo:
+            if update_id is not None and not await repo.claim_update(actor.channel, str(update_id), now):
+                log.info("duplicate update %s on %s ignored", update_id, actor.channel)
+                return []
+            user, created = await repo.lock_user(
+                actor.channel, actor.external_id, _clean_name(actor.name), now
+            )
+            if created and f"{actor.channel}:{actor.external_id}" in self._organizers:
+                user.role = "organizer"
+            turn = Turn(tutor=self, repo=repo, user=user, now=now, created=created)
+            await self._dispatch(turn, event)
+            if user.reminders_unanswered:
+                user.reminders_unanswered = 0  # the learner answered: reminders start counting again
+            user.last_active_at = now
+            if actor.name and not user.display_name and user.deleted_at is None:
+                user.display_name = _clean_name(actor.name)
+            return await turn.flush(actor.channel)
+
+    # --- dispatch ------------------------------------------------------------------------------
+
+    async def _dispatch(self, turn: Turn, event: Event) -> None:
+        if turn.created and not isinstance(event, (Start, Command)):
+            # First contact without /start (Zalo has no start button): welcome and menu — or, if
+            # the first message is a join code, the class or invitation it names.
+            turn.set_state("welcomed", True)
+            code = codes.looks_like_code(event.text) if isinstance(event, Text) else None
+            if code is not None:
+                await codes.redeem(turn, code, typed=True, first_contact=True)
+            else:
+                turn.say(turn.w("welcome"))
+                await show_menu(turn)
+            return
+        if isinstance(event, Start):
+            await self._start(turn, event.payload)
+        elif isinstance(event, Command):
+            turn.set_state("awaiting", None)
+            route = self.router.commands.get(event.name)
+            if route is None:
+                await self._unknown(turn, turn.w("unknown_command"))
+            else:
+                await self._run(turn, route, event.args)
+        elif isinstance(event, Choice):
+            await self._choice(turn, event.data)
+        elif isinstance(event, Text):
+            await self._text(turn, event.text)
+        elif isinstance(event, Media):
+            await self._unknown(turn, turn.w("media"))
+        else:  # pragma: no cover - the Event union is closed
+            await self._unknown(turn, turn.w("unknown_text_no_choices"))
+
+    async def _run(self, turn: Turn, route: Route, arg: str) -> None:
+        if turn.user.role not in route.roles:
+            # Server-side role check: a learner typing a volunteer command learns nothing from it.
+            await self._unknown(turn, turn.w("unknown_command"))
+            return
+        await route.handler(turn, arg)
+
+    async def perform(self, turn: Turn, action: str) -> None:
+        turn.set_state("awaiting", None)  # choosing anything ends a pending free-text question
+        name, _, arg = action.partition(":")
+        route = self.router.actions.get(name)
+        if route is None:
+            log.warning("no route for action %r", name)
+            await show_menu(turn)
+            return
+        await self._run(turn, route, arg)
+
+    async def _start(self, turn: Turn, payload: str | None) -> None:
+        # A volunteer invite is not a learner's first lesson: no learner welcome for it.
+        if not turn.state.get("welcomed"):
+            turn.set_state("welcomed", True)
+            if not (payload or "").startswith("v-"):
+                turn.say(turn.w("welcome"))
+        if payload:
+            for prefix, route in self.router.links.items():
+                if payload.startswith(prefix):
+                    await self._run(turn, route, payload[len(prefix) :])
+                    return
+            turn.say(turn.w("deep_link_unknown"))
+        if not turn.created and turn.user.lesson_id:
+            found = await current_lesson(turn)
+            if found is not None:
+                await show_screen(turn, "lesson", turn.w("welcome_back", title=found[0].title))
+                return
+        await show_menu(turn)
+
+    async def _choice(self, turn: Turn, data: str) -> None:
+        data = data or ""
+        seq, dot, index = data.partition(".")
+        route = self.router.buttons.get(seq)
+        if route is not None and len(data) <= 64:
+            await self._run(turn, route, index)
+            return
+        if not (dot and as_id(seq) is not None and as_id(index) is not None and len(data) <= 64):
+            log.info("forged callback data from %s ignored", turn.user.channel)
+            turn.toast(turn.w("bad_button"))
+            return
+        choices = turn.choices
+        if int(seq) != turn.seq or int(index) >= len(choices):
+            turn.toast(turn.w("stale_button"))
+            return
+        await self.perform(turn, choices[int(index)][1])
+
+    async def _text(self, turn: Turn, text: str) -> None:
+        # Learners are guarded; volunteers' answers legitimately carry hotline numbers.
+        if (
+            turn.user.role == "learner"
+            and codes.looks_like_code(text) is None  # "K2345M" is a class code, not an OTP
+            and privacy.looks_secret(text, len(turn.choices))
+        ):
+            await privacy.warn(turn)
+            return
+        awaiting = bool(turn.state.get("awaiting"))
+        if len(text) > LONG_TEXT and not awaiting:
+            await self._unknown(turn, turn.w("long_text"))
+            return
+        choices = turn.choices
+        # While a screen waits for free text (a class name, an answer), only an exact label or a
+        # number picks a button; anything else is the text asked for.
+        index = match_choice(text, [(label, action) for label, action, _nav in choices], strict=awaiting)
+        if index is not None:
+            await self.perform(turn, choices[index][1])
+            return
+        if awaiting and await self._pending_input(turn, text):
+            return
+        word = global_word(text)
+        if word is not None and word in self.router.actions:
+            await self.perform(turn, word)
+            return
+        code = codes.looks_like_code(text)
+        if code is not None:
+            await codes.redeem(turn, code, typed=True)
+            return
+        await self._unknown(turn, turn.w("unknown_text"))
+
+    async def _pending_input(self, turn: Turn, text: str) -> bool:
+        """A screen that waits for free text (a volunteer's answer, a class name) takes it first."""
+        waiting = turn.state.get("awaiting")
+        if not waiting:
+            return False
+        route = self.router.actions.get(f"input-{waiting}")
+        if route is None or turn.user.role not in route.roles:
+            turn.set_state("awaiting", None)
+            return False
+        await route.handler(turn, text)
+        return True
+
+    async def _unknown(self, turn: Turn, message: str) -> None:
+        if turn.choices:
+            turn.reprompt(message)
+        else:
+            await show_menu(turn, intro=message)
+
+
+def _clean_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    cleaned = " ".join(name.split())[:100]
+    return cleaned or None
+
+
+def _mask(external_id: str) -> str:
+    return external_id[:2] + "…" if len(external_id) > 4 else "…"

@@ -1,0 +1,171 @@
+"""One update being handled: the locked user row, the open transaction and what will be sent.
+
+Choices on screen are kept in the user's `state` with a version number (`seq`). A button carries
+only "<seq>.<index>", so its meaning always comes from the server's copy of the screen: a forged,
+replayed or stale button cannot choose anything that is not on the learner's current screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.orm.attributes import flag_modified
+
+from bot.config import Settings
+from bot.core.replies import Button, Delivery, Reply
+from bot.core.router import Router
+from bot.core.words import Words
+from bot.lessons import Catalog
+from bot.store import Repository
+from bot.store.models import User
+
+# A choice on screen: (label, action, is-navigation). Actions are short strings: "next", "opt:2",
+# "open:<lesson-id>", "menu"…: the names the features register with `Router.action` (a name, then
+# an optional ":argument").
+ChoiceSpec = tuple[str, str, bool]
+
+
+class TutorContext(Protocol):
+    """What a turn needs of the tutor that runs it (bot.core.engine.Tutor is the one there is).
+    A protocol, so that this module does not import the engine built on top of it."""
+
+    catalog: Catalog
+    settings: Settings
+    words: Words
+    router: Router
+    link_base: str | None
+
+# How long the process that handled an update owns its replies before any worker's outbox pump may
+# send them instead (it died between commit and send). Short: the learner waits at most this long.
+DIRECT_LEASE = timedelta(seconds=8)
+
+
+@dataclass
+class Outgoing:
+    user: User
+    reply: Reply
+    external_id: str  # captured when queued: deleting one's data renames the row mid-turn
+
+
+@dataclass
+class Turn:
+    tutor: TutorContext
+    repo: Repository
+    user: User
+    now: datetime
+    created: bool = False
+    outgoing: list[Outgoing] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.tutor.catalog
+
+    def w(self, key: str, **values: Any) -> str:
+        return self.tutor.words(key, **values)
+
+    # --- conversation state --------------------------------------------------------------------
+
+    @property
+    def state(self) -> dict[str, Any]:
+        if self.user.state is None:
+            self.user.state = {}
+        return self.user.state
+
+    def set_state(self, key: str, value: Any) -> None:
+        if value is None:
+            self.state.pop(key, None)
+        else:
+            self.state[key] = value
+        flag_modified(self.user, "state")
+
+    @property
+    def choices(self) -> list[ChoiceSpec]:
+        return [tuple(c) for c in self.state.get("choices", [])]  # type: ignore[misc]
+
+    @property
+    def seq(self) -> int:
+        return int(self.state.get("seq", 0))
+
+    @property
+    def screen(self) -> str:
+        return str(self.state.get("screen", ""))
+
+    # --- output --------------------------------------------------------------------------------
+
+    def say(self, text: str, **media: Any) -> None:
+        """A message without buttons; the buttons of the current screen stay valid."""
+        self.outgoing.append(Outgoing(self.user, Reply(text=text, **media), self.user.external_id))
+
+    def say_lines(self, header: str, lines: list[str], limit: int = 500) -> None:
+        """A header and a list, packed into as few messages as fit under `limit` characters."""
+        message = header
+        for line in lines:
+            if len(message) + 1 + len(line) > limit:
+                self.say(message)
+                message = line[:limit]
+            else:
+                message = f"{message}\n{line}"
+        self.say(message)
+
+    def toast(self, text: str) -> None:
+        self.outgoing.append(Outgoing(self.user, Reply(text=text, toast=True), self.user.external_id))
+
+    def show(self, screen: str, text: str, choices: list[ChoiceSpec], **media: Any) -> None:
+        """A new screen: its buttons replace every earlier button (old ones become stale)."""
+        seq = self.seq + 1
+        self.state["seq"] = seq
+        self.state["choices"] = [list(c) for c in choices]
+        self.state["screen"] = screen
+        flag_modified(self.user, "state")
+        self.outgoing.append(
+            Outgoing(
+                self.user,
+                Reply(text=text, buttons=self._buttons(seq, choices), **media),
+                self.user.external_id,
+            )
+        )
+
+    def reprompt(self, text: str) -> None:
+        """Say something and offer the same choices again, under the same version (old buttons stay valid)."""
+        choices = self.choices
+        self.outgoing.append(
+            Outgoing(
+                self.user, Reply(text=text, buttons=self._buttons(self.seq, choices)), self.user.external_id
+            )
+        )
+
+    @staticmethod
+    def _buttons(seq: int, choices: list[ChoiceSpec]) -> tuple[Button, ...]:
+        return tuple(Button(label, f"{seq}.{i}", nav) for i, (label, _action, nav) in enumerate(choices))
+
+    def notify(self, user: User, reply: Reply) -> None:
+        """A message for someone else (a volunteer, a learner): delivered on their own channel."""
+        self.outgoing.append(Outgoing(user, reply, user.external_id))
+
+    async def flush(self, actor_channel: str) -> list[Delivery]:
+        """Write every outgoing message to the outbox, inside this transaction."""
+        items = [
+            item
+            for item in self.outgoing
+            # someone who deleted their data gets no more messages
+            if item.user.deleted_at is None or item.user is self.user
+        ]
+        rows = [
+            {
+                "user_id": item.user.id,
+                "channel": item.user.channel,
+                "payload": item.reply.to_payload(),
+                "claimed_until": self.now + DIRECT_LEASE if item.user.channel == actor_channel else None,
+                "is_reply": item.user is self.user,
+            }
+            for item in items
+        ]
+        ids = await self.repo.enqueue_many(rows, self.now)
+        return [
+            Delivery(outbox_id, item.user.id, item.user.channel, item.external_id, item.reply)
+            for outbox_id, item in zip(ids, items, strict=True)
+            if item.user.channel == actor_channel
+        ]

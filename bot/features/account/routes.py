@@ -1,0 +1,50 @@
+"""/xoadulieu: a learner deletes their own personal data (after a confirmation).
+
+The user row is kept but made anonymous (name and platform id gone, state cleared), so the
+campaign's aggregate counts keep their rows; help requests (which quote lesson context around the
+learner) and pending messages are deleted. Writing again starts a brand-new, empty profile.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.core.router import Router
+from bot.core.screens import show_menu
+from bot.core.turn import Turn
+
+router = Router()
+
+CONFIRM = (
+    "{b} muốn xóa dữ liệu của mình? Cháu sẽ xóa tên, tiến độ gắn với {b} và các yêu cầu giúp đỡ. "
+    "Việc này không hoàn tác được."
+)
+DONE = "Cháu đã xóa dữ liệu của {b}. Nếu {b} nhắn lại, cháu sẽ coi như lần đầu gặp. Chúc {b} mạnh khỏe!"
+KEPT = "Dạ, cháu giữ nguyên dữ liệu của {b}."
+
+
+@router.command("xoadulieu")
+async def ask(turn: Turn, _arg: str) -> None:
+    b = turn.tutor.words.address
+    turn.show(
+        "confirm-delete",
+        CONFIRM.format(b=b),
+        [("🗑 Có, xóa dữ liệu", "erase:yes", False), ("Không, giữ lại", "erase:no", False)],
+    )
+
+
+@router.action("erase")
+async def erase(turn: Turn, answer: str) -> None:
+    b = turn.tutor.words.address
+    if answer != "yes" or turn.screen != "confirm-delete":
+        await show_menu(turn, intro=KEPT.format(b=b))
+        return
+    turn.say(DONE.format(b=b))
+    user = turn.user
+    await turn.repo.erase_personal_data(user.id)
+    user.display_name = None
+    user.external_id = f"deleted-{user.id}-{secrets.token_hex(6)}"
+    user.state = {}
+    user.lesson_id = None
+    user.reminders_paused = True
+    user.deleted_at = turn.now

@@ -1,0 +1,98 @@
+"""/taolop: a volunteer creates a class in three questions (name, place, time), and gets its join
+link, a QR code to show or print, and a short code to type where links do not exist (Zalo)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core import codes
+from bot.core.router import VOLUNTEER, Router
+from bot.core.timefmt import parse_local_time
+from bot.core.turn import Turn
+from bot.features.classes.texts import CANCEL, SKIP, T
+from bot.features.classes.views import class_actions, details, join_link
+from bot.store.models import Class
+
+router = Router()
+
+
+@router.command("taolop", roles=VOLUNTEER)
+@router.action("class-new", roles=VOLUNTEER)
+async def new_class(turn: Turn, _arg: str) -> None:
+    turn.set_state("draft", {})
+    turn.show("class-name", T["ask_name"], [CANCEL])
+    turn.set_state("awaiting", "class-name")
+
+
+@router.action("input-class-name", roles=VOLUNTEER)
+async def class_name(turn: Turn, text: str) -> None:
+    name = " ".join(text.split())
+    if not 3 <= len(name) <= 120:
+        turn.reprompt(T["bad_name"])
+        return
+    turn.set_state("draft", {"name": name})
+    turn.show("class-place", T["ask_place"], [(SKIP, "class-place-skip", False), CANCEL])
+    turn.set_state("awaiting", "class-place")
+
+
+@router.action("input-class-place", roles=VOLUNTEER)
+async def class_place(turn: Turn, text: str) -> None:
+    draft = dict(turn.state.get("draft") or {})
+    draft["place"] = " ".join(text.split())[:160]
+    turn.set_state("draft", draft)
+    await _ask_time(turn)
+
+
+@router.action("class-place-skip", roles=VOLUNTEER)
+async def class_place_skip(turn: Turn, _arg: str) -> None:
+    await _ask_time(turn)
+
+
+async def _ask_time(turn: Turn) -> None:
+    turn.show("class-time", T["ask_time"], [(SKIP, "class-time-skip", False), CANCEL])
+    turn.set_state("awaiting", "class-time")
+
+
+@router.action("input-class-time", roles=VOLUNTEER)
+async def class_time(turn: Turn, text: str) -> None:
+    when = parse_local_time(text, turn.now)
+    if when is None:
+        turn.reprompt(T["bad_time"])
+        return
+    await _create_class(turn, when)
+
+
+@router.action("class-time-skip", roles=VOLUNTEER)
+async def class_time_skip(turn: Turn, _arg: str) -> None:
+    await _create_class(turn, None)
+
+
+async def _create_class(turn: Turn, when: datetime | None) -> None:
+    draft = dict(turn.state.get("draft") or {})
+    turn.set_state("draft", None)
+    turn.set_state("awaiting", None)
+    if not draft.get("name"):
+        await new_class(turn, "")
+        return
+    klass = Class(
+        code=codes.link_code(),
+        short_code=await codes.free_short_code(turn.repo),
+        name=draft["name"],
+        place=draft.get("place"),
+        starts_at=when,
+        volunteer_id=turn.user.id,
+        unit_id=turn.user.unit_id,
+        created_at=turn.now,
+    )
+    turn.repo.add(klass)
+    await turn.repo.flush()
+    link = join_link(turn, klass)
+    text = T["created"].format(
+        name=klass.name,
+        details=details(klass),
+        link=f" hoặc mở link:\n{link}" if link else "",
+        code=klass.short_code,
+    )
+    turn.show(
+        f"class:{klass.id}", text, class_actions(klass), image_bytes=codes.qr_png(link or klass.short_code)
+    )

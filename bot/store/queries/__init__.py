@@ -1,0 +1,1 @@
+"""Queries by aggregate, composed into `bot.store.Repository`."""

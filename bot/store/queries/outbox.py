@@ -1,0 +1,133 @@
+"""The outbox: replies written in the update's transaction, claimed, sent, retried, pruned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+
+from bot.store.models import Outbox, User
+from bot.store.queries.base import Queries
+from bot.store.queries.hot import hot_statements
+
+
+class OutboxQueries(Queries):
+    async def enqueue(
+        self,
+        user_id: int,
+        channel: str,
+        payload: dict[str, Any],
+        now: datetime,
+        *,
+        due_at: datetime | None = None,
+        claim_for: timedelta | None = None,
+    ) -> int:
+        (outbox_id,) = await self.enqueue_many(
+            [
+                {
+                    "user_id": user_id,
+                    "channel": channel,
+                    "payload": payload,
+                    "due_at": due_at or now,
+                    "claimed_until": (now + claim_for) if claim_for else None,
+                }
+            ],
+            now,
+        )
+        return outbox_id
+
+    async def enqueue_many(self, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+        """Insert messages in one round trip; their ids, in order."""
+        if not rows:
+            return []
+        values = [
+            {
+                "created_at": now,
+                "attempts": 0,
+                "failed": False,
+                "due_at": now,
+                "claimed_until": None,
+                "is_reply": False,
+                **row,
+            }
+            for row in rows
+        ]
+        stmt = hot_statements(self.dialect)["enqueue"]
+        connection = await self.session.connection()
+        return list((await connection.execute(stmt, values)).scalars())
+
+    async def claim_outbox(
+        self, channel: str, now: datetime, lease: timedelta, limit: int = 50
+    ) -> list[tuple[Outbox, str]]:
+        """Due, unsent messages for a channel with the recipient's platform id, leased so another
+        worker does not send them too.
+
+        A reply to the user's own message is superseded once the user's conversation has moved on to
+        a later turn (its sender died before marking it sent; the user answered it or went on):
+        resending it would bring back an old screen, so it is marked sent instead. Messages from
+        others (a volunteer's answer, a reminder) are never superseded."""
+        later = Outbox.__table__.alias("later")
+        superseded = and_(
+            Outbox.is_reply.is_(True),
+            select(later.c.id)
+            .where(
+                later.c.user_id == Outbox.user_id,
+                later.c.is_reply.is_(True),
+                later.c.created_at > Outbox.created_at,
+            )
+            .exists(),
+        )
+        query: Select[Any] = (
+            select(Outbox, User.external_id, superseded)
+            .join(User, User.id == Outbox.user_id)
+            .where(
+                Outbox.channel == channel,
+                Outbox.sent_at.is_(None),
+                Outbox.failed.is_(False),
+                Outbox.due_at <= now,
+                User.deleted_at.is_(None),
+                or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now),
+            )
+            .order_by(Outbox.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            query = query.with_for_update(of=Outbox, skip_locked=True)
+        rows = []
+        for row, external, old in (await self.session.execute(query)).all():
+            if old:
+                row.sent_at = now
+                continue
+            row.claimed_until = now + lease
+            row.attempts += 1
+            rows.append((row, external))
+        return rows
+
+    async def mark_sent(self, ids: Iterable[int], now: datetime) -> None:
+        ids = list(ids)
+        if ids:
+            connection = await self.session.connection()
+            await connection.execute(hot_statements(self.dialect)["mark_sent"], {"p_ids": ids, "p_at": now})
+
+    async def mark_failed(self, outbox_id: int) -> None:
+        await self.session.execute(update(Outbox).where(Outbox.id == outbox_id).values(failed=True))
+
+    async def release(self, outbox_id: int, retry_at: datetime) -> None:
+        """Give a message back to the queue (flood control): due again at `retry_at`."""
+        await self.session.execute(
+            update(Outbox).where(Outbox.id == outbox_id).values(claimed_until=None, due_at=retry_at)
+        )
+
+    async def prune_outbox(self, before: datetime) -> None:
+        await self.session.execute(delete(Outbox).where(Outbox.sent_at.is_not(None), Outbox.sent_at < before))
+
+    async def pending_for_user(self, user_id: int) -> int:
+        return (
+            await self.session.execute(
+                select(func.count())
+                .select_from(Outbox)
+                .where(Outbox.user_id == user_id, Outbox.sent_at.is_(None))
+            )
+        ).scalar_one()
