@@ -10,10 +10,11 @@ import zlib
 from pathlib import Path
 
 import cairocffi
+import yaml
 
 from bot.lessons import load_catalog
-from bot.lessons.pictures import MAX_BYTES, check_pictures
-from tests.conftest import TESTS
+from bot.lessons.pictures import MAX_BYTES, check_pictures, png_info, svg_files
+from tests.conftest import REPO_LESSONS, TESTS
 
 PICTURES = TESTS / "data" / "pictures"
 
@@ -159,3 +160,46 @@ def test_check_flags_text_the_picture_font_cannot_draw(tmp_path: Path) -> None:
         "text «Âm lượng + và \u2212» in SVG 'media/x.svg' uses characters the picture font lacks: «\u2212» U+2212",
         f"text «{decomposed}» in SVG 'media/x.svg' is not in NFC: write precomposed Vietnamese letters",
     }
+
+
+def test_shipped_pictures_are_rendered_fresh_legible_and_light() -> None:
+    """Every SVG under lessons/media has its PNG, rendered from it as it is now, ≥ 800 px wide,
+    ≤ 300 KB, text ≥ 28 px, every character in the vendored font."""
+    assert check_pictures(load_catalog(REPO_LESSONS)) == []
+    svgs = svg_files(REPO_LESSONS / "media")
+    assert len(svgs) >= 40
+    for svg in svgs:
+        info = png_info(svg.with_suffix(".png"))
+        assert info is not None and info.width >= 800 and info.svg_sha256 is not None, svg
+
+
+def _picture_list() -> list[dict[str, str]]:
+    return yaml.safe_load((REPO_LESSONS / "media" / "pictures.yaml").read_text(encoding="utf-8"))["pictures"]
+
+
+def test_picture_list_fits_the_lessons_it_names(tmp_path: Path) -> None:
+    """lessons/media/pictures.yaml, applied to a copy of the curriculum, gives lessons that load and
+    pictures that pass the checks; at least 80% of the lessons get a picture."""
+    entries = _picture_list()
+    for entry in entries:
+        assert set(entry) == {"lesson", "step", "image", "alt"}, entry
+        assert entry["image"].startswith("media/") and entry["image"].endswith(".png"), entry
+    copy = tmp_path / "lessons"
+    shutil.copytree(REPO_LESSONS, copy)
+    catalog = load_catalog(copy).catalog
+    by_lesson: dict[str, list[dict[str, str]]] = {}
+    for entry in entries:
+        by_lesson.setdefault(entry["lesson"], []).append(entry)
+    for lesson in catalog.lessons:  # lessons written after the list was made have no entry yet
+        path = next(p for p in copy.rglob(f"{lesson.id}.yaml") if "media" not in p.parts)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        steps = {step["id"]: step for step in data["steps"]}
+        for entry in by_lesson.get(lesson.id, []):
+            assert entry["step"] in steps, f"{lesson.id} has no step {entry['step']}"
+            steps[entry["step"]].update(image=entry["image"], alt=entry["alt"])
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = load_catalog(copy)
+    assert result.problems == []
+    assert check_pictures(result) == []
+    pictured = [lesson for lesson in result.catalog.lessons if any(step.image for step in lesson.steps)]
+    assert len(pictured) >= 0.8 * len(result.catalog)
