@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.events import Command, Start, Text, parse_text
-from bot.core.text import global_word, match_choice, normalize
+from bot.text import global_word, match_choice, normalize
 
 CHOICES = [
     ("Tiếp tục", "next"),

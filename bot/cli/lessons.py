@@ -15,17 +15,20 @@ def _folder(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def check_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Errors and warnings in file and line order; exit 1 on any error, warnings alone pass.
+    Picture problems (bot.lessons.pictures) are errors: the PNG a learner would get is wrong."""
     from bot.lessons.pictures import check_pictures
 
     result = load_catalog(_folder(args, settings))
     result.problems = sorted(result.problems + check_pictures(result))
-    for problem in result.problems:
+    for problem in sorted(result.problems + result.warnings):
         print(problem)
     catalog = result.catalog
+    warned = f", {len(result.warnings)} warning(s)" if result.warnings else ""
     if result.problems:
-        print(f"{len(result.problems)} problem(s) in {result.files} file(s)", file=sys.stderr)
+        print(f"{len(result.problems)} problem(s){warned} in {result.files} file(s)", file=sys.stderr)
         return 1
-    print(f"OK: {len(catalog)} lessons, {catalog.step_count} steps, {len(catalog.tracks)} tracks")
+    print(f"OK: {len(catalog)} lessons, {catalog.step_count} steps, {len(catalog.tracks)} tracks{warned}")
     return 0
 
 

@@ -22,11 +22,11 @@ from bot.core.lesson_state import current_lesson
 from bot.core.replies import Delivery, Reply
 from bot.core.router import Route, Router
 from bot.core.screens import show_menu, show_screen
-from bot.core.text import as_id, global_word, match_choice
 from bot.core.turn import Turn
 from bot.core.words import Words
 from bot.lessons import Catalog
 from bot.store import Database
+from bot.text import as_id, choice_by_label, global_word, match_choice
 
 log = logging.getLogger("hocvuso.tutor")
 
@@ -195,22 +195,26 @@ class Tutor:
         await self.perform(turn, choices[int(index)][1])
 
     async def _text(self, turn: Turn, text: str) -> None:
-        # Learners are guarded; volunteers' answers legitimately carry hotline numbers.
+        choices = turn.choices
+        labelled = [(label, action) for label, action, _nav in choices]
+        awaiting = bool(turn.state.get("awaiting"))
+        # While a screen waits for free text (a class name, an answer), only an exact label or a
+        # number picks a button; anything else is the text asked for.
+        shown = choice_by_label(text, labelled, strict=awaiting)
+        # Learners are guarded; volunteers' answers legitimately carry hotline numbers. What a
+        # button says is no secret: «1900 1288» typed on a hotline quiz is the answer, not an OTP.
         if (
             turn.user.role == "learner"
+            and shown is None
             and codes.looks_like_code(text) is None  # "K2345M" is a class code, not an OTP
-            and privacy.looks_secret(text, len(turn.choices))
+            and privacy.looks_secret(text, len(choices))
         ):
             await privacy.warn(turn)
             return
-        awaiting = bool(turn.state.get("awaiting"))
         if len(text) > LONG_TEXT and not awaiting:
             await self._unknown(turn, turn.w("long_text"))
             return
-        choices = turn.choices
-        # While a screen waits for free text (a class name, an answer), only an exact label or a
-        # number picks a button; anything else is the text asked for.
-        index = match_choice(text, [(label, action) for label, action, _nav in choices], strict=awaiting)
+        index = shown if shown is not None else match_choice(text, labelled, strict=awaiting)
         if index is not None:
             await self.perform(turn, choices[index][1])
             return

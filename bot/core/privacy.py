@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from bot.core.text import normalize
 from bot.core.turn import Turn
+from bot.text import normalize
 
 _DIGIT_RUN = re.compile(r"\d(?:[\d .-]*\d)?")
 _SECRET_WORDS = re.compile(

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.lessons.catalog import Catalog
+from bot.lessons.lint import lesson_warnings
 from bot.lessons.model import Lesson, Track
 
 try:  # the C loader is several times faster on a catalogue of a thousand files
@@ -32,9 +33,11 @@ class Problem:
     path: str
     line: int
     message: str
+    warning: bool = False  # the lesson still loads (see bot.lessons.lint)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
 
 
 class _FileProblems(Exception):
@@ -183,8 +186,9 @@ def _display(path: Path) -> str:
 @dataclass
 class LoadResult:
     catalog: Catalog
-    problems: list[Problem]
+    problems: list[Problem]  # errors: those lessons are left out
     files: int
+    warnings: list[Problem] = field(default_factory=list)  # the lessons load all the same
     # lesson id → (file as displayed, line of every key): later checks report on the right line
     sources: dict[str, tuple[str, _Lines]] = field(default_factory=dict)
 
@@ -228,6 +232,7 @@ def load_catalog(root: str | os.PathLike[str]) -> LoadResult:
         return LoadResult(Catalog({}, {}, root), problems, 0)
     tracks, _, _ = _load_tracks(root, problems)
     lessons: dict[str, Lesson] = {}
+    warnings: list[Problem] = []
     where: dict[str, tuple[str, _Lines]] = {}
     files = sorted(
         p
@@ -256,6 +261,10 @@ def load_catalog(root: str | os.PathLike[str]) -> LoadResult:
         if file_problems:
             problems.extend(file_problems)
             continue
+        warnings.extend(
+            Problem(name, _line_for(key_path, lines), message, warning=True)
+            for key_path, message in lesson_warnings(lesson)
+        )
         lessons[lesson.id] = lesson
         where[lesson.id] = (name, lines)
     # Prerequisites are checked once all lessons are known; a lesson with a dangling one is left out,
@@ -284,7 +293,9 @@ def load_catalog(root: str | os.PathLike[str]) -> LoadResult:
         name, lines = where[lesson_id]
         problems.append(Problem(name, lines.get(("requires",), 1), "prerequisites form a loop"))
         lessons.pop(lesson_id, None)
-    return LoadResult(Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, where)
+    return LoadResult(
+        Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings), sources=where
+    )
 
 
 def _check_lesson(

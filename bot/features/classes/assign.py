@@ -8,11 +8,11 @@ from bot.core.replies import Button, Reply
 from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers
 from bot.core.screens import show_screen
-from bot.core.text import as_id, short_label
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.classes.texts import CANCEL, T
 from bot.features.classes.views import own_class
 from bot.store.models import Assignment, User
+from bot.text import as_id, short_label
 
 router = Router()
 

@@ -10,11 +10,11 @@ from bot.core import codes
 from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers
 from bot.core.screens import show_screen
-from bot.core.text import as_id, short_label
 from bot.core.timefmt import local_text
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.classes.texts import OTHER_TASKS, T
 from bot.store.models import Class
+from bot.text import as_id, short_label
 
 router = Router()
 

@@ -13,11 +13,11 @@ from bot.core.replies import Reply
 from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers, organizer_scope
 from bot.core.screens import show_screen
-from bot.core.text import as_id
 from bot.core.timefmt import ago
 from bot.core.turn import Turn
 from bot.features.help.texts import CANCEL, T, help_buttons
 from bot.store.models import HelpRequest
+from bot.text import as_id
 
 router = Router()
 

@@ -11,10 +11,10 @@ from bot.core.lesson_state import current_lesson
 from bot.core.replies import Reply
 from bot.core.router import Router
 from bot.core.screens import show_screen
-from bot.core.text import as_id, short_label
 from bot.core.turn import Turn
 from bot.features.help.texts import help_buttons
 from bot.store.models import HelpRequest
+from bot.text import as_id, short_label
 
 router = Router()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from bot.core.lesson_state import current_lesson
 from bot.core.split import split_text
-from bot.core.text import short_label
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.learning.menus import show_tracks
 from bot.features.learning.rechecks import schedule_rechecks
@@ -17,6 +16,7 @@ from bot.features.learning.steps import STEP_TYPES, Outcome
 from bot.lessons import Lesson, Step
 from bot.lessons.model import MAX_MESSAGE
 from bot.store.models import Progress
+from bot.text import short_label
 
 STEP_ACTIONS = {"next", "opt", "done", "notyet", "skip", "showagain"}
 SLOW_CHUNK = 120  # characters per message in "Chậm lại" mode: about one sentence

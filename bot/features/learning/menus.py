@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.core.lesson_state import current_lesson
 from bot.core.router import Router
-from bot.core.text import short_label
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.learning.status import assigned_next, lesson_status, suggest_next
+from bot.text import short_label
 
 router = Router()
 

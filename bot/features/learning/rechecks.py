@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 
 from bot.core.engine import Tutor
 from bot.core.router import Router
-from bot.core.text import as_id
 from bot.core.turn import Turn
 from bot.features.learning.menus import show_menu
 from bot.features.learning.steps.quiz import say_verdict
 from bot.lessons import Lesson
 from bot.store.models import Recheck
+from bot.text import as_id
 
 router = Router()
 

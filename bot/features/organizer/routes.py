@@ -10,7 +10,6 @@ from bot.core.people import display
 from bot.core.replies import Document, Reply
 from bot.core.router import ORGANIZER, Router
 from bot.core.scope import organizer_covers
-from bot.core.text import as_id
 from bot.core.timefmt import local_text
 from bot.core.turn import ChoiceSpec, Turn
 from bot.reports import build_tables, report_scope, summary_text
@@ -18,6 +17,7 @@ from bot.reports.render import to_xlsx
 from bot.reports.tables import WORKBOOK_LEARNERS, local
 from bot.store import Repository
 from bot.store.models import Invite, User
+from bot.text import as_id
 
 router = Router()
 

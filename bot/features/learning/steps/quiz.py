@@ -3,11 +3,11 @@ second try, a wrong second answer shows the right one and moves on."""
 
 from __future__ import annotations
 
-from bot.core.text import as_id
 from bot.core.turn import Turn
 from bot.features.learning.steps.base import Outcome, StepView
 from bot.lessons import Lesson, Option, Quiz, Step
 from bot.store.models import Progress
+from bot.text import as_id
 
 TRIES = 2
 
