@@ -3,11 +3,13 @@ of `hocvuso lessons check`."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 import cairocffi
 import yaml
@@ -171,6 +173,12 @@ def test_shipped_pictures_are_rendered_fresh_legible_and_light() -> None:
     for svg in svgs:
         info = png_info(svg.with_suffix(".png"))
         assert info is not None and info.width >= 800 and info.svg_sha256 is not None, svg
+        # The form of address is configurable («Cô», «Chú»…) and is replaced in texts, never in a
+        # drawn picture: pictures do not address the learner (their `alt`, a text, may).
+        drawn = " ".join(
+            el.text or "" for el in ElementTree.parse(svg).iter("{http://www.w3.org/2000/svg}text")
+        )
+        assert not re.search(r"\bBác\b", drawn), svg
 
 
 def _picture_list() -> list[dict[str, str]]:
