@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings, Targets
 from bot.lessons import Catalog
 from bot.store.stats import Stats, Window
+from bot.units import break_loops
 
 Kind = Literal["text", "int", "float", "rate", "datetime"]
 
@@ -235,10 +236,12 @@ class ReportBuilder:
         units = {u.id: u for u in await self.stats.units()}
         scope = self.scope.window.scope
         shown = [u for u in units.values() if scope is None or u.id in scope]
-        visible = {u.id for u in shown}
+        # A loop that an old database holds is cut (imports refuse new ones): each unit shows once.
+        parents = break_loops({u.id: u.parent_id for u in shown})
         children: dict[str | None, list[str]] = {}
         for unit in shown:  # the top of the scope is a root even if it has a parent outside it
-            children.setdefault(unit.parent_id if unit.parent_id in visible else None, []).append(unit.id)
+            parent = parents[unit.id]
+            children.setdefault(parent if parent in parents else None, []).append(unit.id)
 
         def rolled(unit_id: str) -> dict[str, int]:
             # A province's row counts its own people and every commune under it.
