@@ -254,6 +254,8 @@ class LoadResult:
     problems: list[Problem]  # errors: those lessons are left out
     files: int
     warnings: list[Problem] = field(default_factory=list)  # the lessons load all the same
+    # lesson id → (file as displayed, line of every key): later checks report on the right line
+    sources: dict[str, tuple[str, _Lines]] = field(default_factory=dict)
 
 
 def _load_tracks(root: Path, problems: list[Problem]) -> tuple[dict[str, Track], dict[str, int], str]:
@@ -360,7 +362,9 @@ def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadRe
         name, lines = where[lesson_id]
         problems.append(Problem(name, lines.get(("requires",), 1), "prerequisites form a loop"))
         lessons.pop(lesson_id, None)
-    return LoadResult(Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings))
+    return LoadResult(
+        Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings), sources=where
+    )
 
 
 def _check_lesson(
