@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.lessons import Catalog
 from bot.reports.campaign import SHEETS, CampaignReportBuilder
 from bot.reports.render import display
-from bot.reports.tables import SUMMARY, Progress, Scope, Table, day_bounds
+from bot.reports.tables import Progress, Scope, Table, day_bounds
 from bot.store import Repository
 from bot.store.stats import Stats, Window
 
@@ -69,30 +69,33 @@ def summary_text(table: Table, scope: Scope, campaign: str, limit: int = 500) ->
     """/thongke: the summary's headline figures for one scope, "actual/target (percent)" where a
     target is set. Within `limit` characters: with very large figures the targets, then the
     percents, are left out (the workbook has them all)."""
-    values = {row[0]: row for row in table.rows}
-    column = {c.id: c for c in SUMMARY}
+    rows = {row[0]: (number, row) for number, row in enumerate(table.rows)}
+    columns = [c.id for c in table.columns]
+    target_at, actual_at, percent_at = (columns.index(c) for c in ("target", "actual", "percent"))
+    any_target = any(row[target_at] is not None for _, row in rows.values())
 
     def n(metric: str) -> str:
-        return display(values[metric][3], column["actual"]) if metric in values else "—"
+        if metric not in rows:
+            return "—"
+        number, row = rows[metric]
+        return display(row[actual_at], table.kind(number, actual_at))
 
     def text(detail: int) -> str:
         def vs(metric: str) -> str:
-            row = values.get(metric)
-            if row is None or row[2] is None or detail == 0:
+            row = rows[metric][1] if metric in rows else None
+            if row is None or row[target_at] is None or detail == 0:
                 return n(metric)
-            rate = display(row[4], column["percent"])
-            return (
-                f"{n(metric)}/{display(row[2], column['target'])} ({rate})"
-                if detail == 2
-                else f"{n(metric)} ({rate})"
-            )
+            reached = display(row[percent_at], "rate")
+            if detail == 1:
+                return f"{n(metric)} ({reached})"
+            return f"{n(metric)}/{display(row[target_at], 'int')} ({reached})"
 
         lines = [
-            f"📊 {campaign[:40]} — {scope.unit_name[:60]}",
+            f"📊 {display(campaign[:40], 'text')} — {display(scope.unit_name[:60], 'text')}",
             f"Người học: {vs('learners')} · 7 ngày: {n('active_7d')}",
-            f"Bài đã bắt đầu: {n('lessons_started')} · học xong: {vs('completions')}",
-            f"Lớp tạo: {vs('classes')} · TNV: {vs('volunteers')} · chờ giúp: {n('help_open')}",
-            "🎯 Chiến dịch (kết quả/chỉ tiêu):" if detail == 2 else "🎯 Chiến dịch:",
+            f"Bài đã bắt đầu: {n('lessons_started')} · học xong: {vs('completions')} · tỉ lệ {n('completion_rate')}",
+            f"TNV: {vs('volunteers')} · yêu cầu giúp đang chờ: {n('help_open')}",
+            "🎯 Chiến dịch (kết quả/chỉ tiêu):" if detail == 2 and any_target else "🎯 Chiến dịch:",
             f"Đội hình: {vs('teams')} · {n('team_volunteers')} ĐVTN",
             f"Lớp đã tổ chức: {vs('classes_held')} · {n('sessions_held')} buổi",
             f"Lượt dự lớp: {vs('attendance')}",
@@ -102,6 +105,8 @@ def summary_text(table: Table, scope: Scope, campaign: str, limit: int = 500) ->
             f"Lượt ĐVTN tập huấn: {vs('volunteers_trained')}",
             f"Giấy chứng nhận: {vs('certificates')}",
         ]
+        if not any_target:  # a unit is never measured against the campaign's targets (ReportBuilder.targets)
+            lines.append("Đơn vị này chưa có chỉ tiêu riêng." if scope.unit_id else "Chưa đặt chỉ tiêu.")
         return "\n".join(lines)
 
     for detail in (2, 1, 0):

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import CampaignSettings, Targets
+from bot.config import Targets
 from bot.reports import tables
 from bot.reports.tables import Column, ReportBuilder, Table, local, rate
 from bot.store.campaign_stats import SUPPORT_KINDS, SUPPORT_PLACES, CampaignStats
+from bot.units import break_loops
 
 KIND_LABELS = {
     "vneid": "Cài đặt, kích hoạt VNeID",
@@ -80,18 +81,17 @@ WORKBOOK_SESSIONS = 2_000
 
 def target_of(targets: Targets | None, metric: str) -> int | None:
     key = METRIC[metric].target if metric in METRIC else None
-    return getattr(targets, key) if targets is not None and key else None
-
-
-def summary_targets(campaign: CampaignSettings, unit_id: str | None) -> Targets:
-    """The targets a scope's summary is measured against: the unit's own, else the campaign's."""
-    return campaign.unit_targets.get(unit_id or "", campaign.targets)
+    if targets is None or key is None:
+        return None
+    if key == "classes_held" and targets.classes_held is None:
+        return targets.classes  # the same figure as `classes`: a target for either measures it
+    return getattr(targets, key)
 
 
 COLUMNS: dict[str, list[Column]] = {
     "campaign": [
         Column("unit_id", "Mã đơn vị", "text", 16),
-        Column("unit_name", "Đơn vị", "text", 28),
+        Column("unit_name", "Đơn vị", "text", 28, indent=True),
         Column("metric", "Chỉ số (mã)", "text", 22),
         Column("label", "Nội dung", "text", 44),
         Column("target", "Chỉ tiêu", "int", 11),
@@ -172,7 +172,7 @@ class CampaignReportBuilder(ReportBuilder):
         """Today's metrics, then the campaign's (each with its target and percent)."""
         table = await super()._summary()
         totals = await self.campaign_totals()
-        targets = summary_targets(self.settings.campaign, self.scope.unit_id)
+        targets = self.targets()  # the unit's own, the campaign's for the whole campaign
         for metric in METRICS:
             target, actual = target_of(targets, metric.id), totals.get(metric.id, 0)
             table.rows.append(
@@ -185,10 +185,12 @@ class CampaignReportBuilder(ReportBuilder):
         units = {u.id: u for u in await self.stats.units()}
         scope = self.scope.window.scope
         shown = [u for u in units.values() if scope is None or u.id in scope]
-        visible = {u.id for u in shown}
+        # A loop that an old database holds is cut (imports refuse new ones): each unit shows once.
+        parents = break_loops({u.id: u.parent_id for u in shown})
         children: dict[str | None, list[str]] = {}
-        for unit in shown:
-            children.setdefault(unit.parent_id if unit.parent_id in visible else None, []).append(unit.id)
+        for unit in shown:  # the top of the scope is a root even if it has a parent outside it
+            parent = parents[unit.id]
+            children.setdefault(parent if parent in parents else None, []).append(unit.id)
 
         def rolled(unit_id: str) -> dict[str, int]:
             total = dict(figures.get(unit_id, {}))
@@ -199,29 +201,29 @@ class CampaignReportBuilder(ReportBuilder):
 
         table = Table("campaign", "Báo cáo chiến dịch", COLUMNS["campaign"])
 
-        def block(unit_id: str, name: str, f: dict[str, int], targets: Targets | None) -> None:
+        def block(unit_id: str, name: str, f: dict[str, int], targets: Targets | None, depth: int) -> None:
             for metric in HEADLINE:
                 target, actual = target_of(targets, metric), f.get(metric, 0)
+                table.depths[len(table.rows)] = depth  # the tree as indentation, never in the name
                 table.rows.append(
                     [unit_id, name, metric, METRIC[metric].label, target, actual, rate(actual, target)]
                 )
 
         campaign = self.settings.campaign
         totals = await self.campaign_totals()
-        top = self.scope.unit_id or ""
-        block(top, self.scope.unit_name, totals, summary_targets(campaign, self.scope.unit_id))
+        block(self.scope.unit_id or "", self.scope.unit_name, totals, self.targets(), 0)
 
         def add(unit_id: str, depth: int) -> None:
             figures_here, targets = rolled(unit_id), campaign.unit_targets.get(unit_id)
             # A unit with neither targets nor any campaign work has nothing to report upward.
             reported = targets is not None or any(figures_here.get(m) for m in HEADLINE)
             if unit_id != self.scope.unit_id and reported:
-                block(unit_id, "  " * depth + units[unit_id].name, figures_here, targets)
+                block(unit_id, units[unit_id].name, figures_here, targets, depth)
             for child in sorted(children.get(unit_id, []), key=lambda c: units[c].name):
                 add(child, depth + 1)
 
         for root in sorted(children.get(None, []), key=lambda c: units[c].name):
-            add(root, 0 if root != self.scope.unit_id else -1)
+            add(root, 1 if root != self.scope.unit_id else 0)
         return table
 
     async def _team(self) -> Table:

@@ -8,7 +8,8 @@ count what happened inside it:
 - teams: teams of the unit created before the period's end; team_volunteers: their members now;
 - a session is *held* once its volunteer started it (`held_at`); sessions_held = sessions started
   in the period; classes_held = distinct classes with at least one held session in the period
-  (`held_sessions` is the one place this is defined); the class's unit counts them;
+  (`held_sessions` in bot/store/stats.py is the one place "held" is defined: the summary's
+  `classes` is the same figure); the class's unit counts them;
 - attendance = «lượt»: learners checked in or ticked at held sessions + attendees without a phone
   (a number per session); a person at two sessions is two;
 - people_supported = «lượt người dân» logged face to face in the period (sum of `people`), by kind
@@ -44,7 +45,7 @@ from bot.store.models import (
     User,
     VolunteerCheckin,
 )
-from bot.store.stats import Window
+from bot.store.stats import Window, held_sessions, in_period
 
 SUPPORT_KINDS = ("vneid", "dvc", "payment", "phone", "ai", "other")
 SUPPORT_PLACES = ("session", "outreach", "center", "home")
@@ -55,20 +56,6 @@ CHECKIN_METRIC = {
     "center": "volunteer_shifts",
     "training": "volunteers_trained",
 }
-
-
-def in_window(column: Any, window: Window) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if window.since is not None:
-        where.append(column >= window.since)
-    if window.until is not None:
-        where.append(column < window.until)
-    return where
-
-
-def held_sessions(window: Window) -> list[ColumnElement[bool]]:
-    """The one definition of a held session in a period: started by its volunteer, in the period."""
-    return [ClassSession.held_at.is_not(None), *in_window(ClassSession.held_at, window)]
 
 
 class CampaignStats:
@@ -91,7 +78,7 @@ class CampaignStats:
             figures = result.setdefault(unit, {})
             figures[key] = figures.get(key, 0) + int(value or 0)
 
-        stock = [] if window.until is None else [Team.created_at < window.until]
+        stock = [] if window.until is None else [Team.created_at < window.until]  # what exists by the end
         teams = select(Team.unit_id, func.count()).where(*stock).group_by(Team.unit_id)
         for unit, count in await self._rows(self._scoped(teams, Team.unit_id, window)):
             add(unit, "teams", count)
@@ -149,7 +136,7 @@ class CampaignStats:
             )
             .select_from(VolunteerCheckin)
             .join(OutreachEvent, OutreachEvent.id == VolunteerCheckin.event_id)
-            .where(*in_window(OutreachEvent.starts_at, window))
+            .where(*in_period(OutreachEvent.starts_at, window))
             .group_by(OutreachEvent.unit_id, OutreachEvent.kind)
         )
         for unit, kind, held, checkins in await self._rows(
@@ -171,7 +158,7 @@ class CampaignStats:
 
         certificates = (
             select(Certificate.unit_id, func.count())
-            .where(*in_window(Certificate.issued_at, window))
+            .where(*in_period(Certificate.issued_at, window))
             .group_by(Certificate.unit_id)
         )
         for unit, count in await self._rows(self._scoped(certificates, Certificate.unit_id, window)):
@@ -184,7 +171,7 @@ class CampaignStats:
         event: three index probes per volunteer (a few thousand), not a pass over every entry."""
         logged = (
             select(SupportEntry.id)
-            .where(SupportEntry.volunteer_id == User.id, *in_window(SupportEntry.created_at, window))
+            .where(SupportEntry.volunteer_id == User.id, *in_period(SupportEntry.created_at, window))
             .exists()
         )
         started = (
@@ -193,7 +180,7 @@ class CampaignStats:
         checked_in = (
             select(VolunteerCheckin.event_id)
             .join(OutreachEvent, OutreachEvent.id == VolunteerCheckin.event_id)
-            .where(VolunteerCheckin.user_id == User.id, *in_window(OutreachEvent.starts_at, window))
+            .where(VolunteerCheckin.user_id == User.id, *in_period(OutreachEvent.starts_at, window))
             .exists()
         )
         return or_(logged, started, checked_in)
@@ -213,7 +200,7 @@ class CampaignStats:
                     func.sum(SupportEntry.people),
                     func.count(),
                 )
-                .where(*in_window(SupportEntry.created_at, window))
+                .where(*in_period(SupportEntry.created_at, window))
                 .group_by(SupportEntry.unit_id, SupportEntry.kind, SupportEntry.place)
             )
             rows = await self._rows(self._scoped(query, SupportEntry.unit_id, window))
@@ -237,14 +224,14 @@ class CampaignStats:
                 func.count().label("checkins"),
             )
             .join(VolunteerCheckin, VolunteerCheckin.event_id == OutreachEvent.id)
-            .where(OutreachEvent.team_id.is_not(None), *in_window(OutreachEvent.starts_at, window))
+            .where(OutreachEvent.team_id.is_not(None), *in_period(OutreachEvent.starts_at, window))
             .group_by(OutreachEvent.team_id)
             .subquery()
         )
         # People per volunteer first (the covering index, in its order), then per team.
         per_volunteer = (
             select(SupportEntry.volunteer_id, func.sum(SupportEntry.people).label("people"))
-            .where(*in_window(SupportEntry.created_at, window))
+            .where(*in_period(SupportEntry.created_at, window))
             .group_by(SupportEntry.volunteer_id)
             .subquery()
         )
@@ -288,7 +275,7 @@ class CampaignStats:
             .scalar_subquery()
         )
         volunteer = User.__table__.alias("volunteer")
-        planned = and_(ClassSession.held_at.is_(None), *in_window(ClassSession.starts_at, window))
+        planned = and_(ClassSession.held_at.is_(None), *in_period(ClassSession.starts_at, window))
         query = (
             select(
                 ClassSession.id,
@@ -376,7 +363,7 @@ class CampaignStats:
             select(EventPartner.partner, func.count(distinct(OutreachEvent.id)), func.count())
             .join(OutreachEvent, OutreachEvent.id == EventPartner.event_id)
             .join(VolunteerCheckin, VolunteerCheckin.event_id == OutreachEvent.id)
-            .where(*in_window(OutreachEvent.starts_at, window))
+            .where(*in_period(OutreachEvent.starts_at, window))
             .group_by(EventPartner.partner)
         )
         for partner, held, checkins in await self._rows(self._scoped(events, OutreachEvent.unit_id, window)):
@@ -385,14 +372,14 @@ class CampaignStats:
         at_events = (
             select(EventPartner.partner, func.sum(SupportEntry.people))
             .join(SupportEntry, SupportEntry.event_id == EventPartner.event_id)
-            .where(*in_window(SupportEntry.created_at, window))
+            .where(*in_period(SupportEntry.created_at, window))
             .group_by(EventPartner.partner)
         )
         at_classes = (
             select(ClassPartner.partner, func.sum(SupportEntry.people))
             .join(ClassSession, ClassSession.class_id == ClassPartner.class_id)
             .join(SupportEntry, SupportEntry.session_id == ClassSession.id)
-            .where(*in_window(SupportEntry.created_at, window))
+            .where(*in_period(SupportEntry.created_at, window))
             .group_by(ClassPartner.partner)
         )
         for query in (at_events, at_classes):
