@@ -324,9 +324,7 @@ async def test_rechecks_at_3_7_30_days_are_recorded(tutor, clock) -> None:
         "Không",
     ]
     assert question[3][0] == "Để sau"
-    assert {action for label, action, _nav in question[:3] if label == "Không"} == {
-        f"recheck:{due[0].id}.2"
-    }
+    assert {action for label, action, _nav in question[:3] if label == "Không"} == {f"recheck:{due[0].id}.2"}
     replies = await lan.say("khong")
     assert replies[0].text.startswith("✅ Đúng rồi!")
     async with tutor.db.reader() as repo:

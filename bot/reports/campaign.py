@@ -202,11 +202,21 @@ class CampaignReportBuilder(ReportBuilder):
         table = Table("campaign", "Báo cáo chiến dịch", COLUMNS["campaign"])
 
         def block(unit_id: str, name: str, f: dict[str, int], targets: Targets | None, depth: int) -> None:
-            for metric in HEADLINE:
+            # The unit's name once, on its block's first row (as a merged cell would show it in
+            # a report); `unit_id` on every row. The tree is indentation, never spaces in the name.
+            table.depths[len(table.rows)] = depth
+            for number, metric in enumerate(HEADLINE):
                 target, actual = target_of(targets, metric), f.get(metric, 0)
-                table.depths[len(table.rows)] = depth  # the tree as indentation, never in the name
                 table.rows.append(
-                    [unit_id, name, metric, METRIC[metric].label, target, actual, rate(actual, target)]
+                    [
+                        unit_id,
+                        name if number == 0 else "",
+                        metric,
+                        METRIC[metric].label,
+                        target,
+                        actual,
+                        rate(actual, target),
+                    ]
                 )
 
         campaign = self.settings.campaign

@@ -158,15 +158,14 @@ async def behind_targets(
     scope = await report_scope(repo, organizer.unit_id, now, since, period_end)
     (table,) = await build_tables(repo, tutor.catalog, settings, scope, ["campaign"])
     weakest: dict[str, list[tuple[float, str]]] = {}
-    names: dict[str, str] = {}
-    for unit_id, name, metric, _label, target, actual, _percent in table.rows:
+    names = {row[0]: row[1] for row in table.rows if row[1]}  # on the first row of a unit's block
+    for unit_id, _name, metric, _label, target, actual, _percent in table.rows:
         # A unit is measured against its own targets only (the campaign's apply to the whole).
         if not target or metric not in SHORT or (unit_id and unit_id not in settings.campaign.unit_targets):
             continue
         share = actual / target
         if share < pace:
             weakest.setdefault(unit_id, []).append((share, SHORT[metric]))
-            names[unit_id] = name.strip()
     lines = []
     for unit_id, misses in sorted(weakest.items(), key=lambda item: min(item[1])[0]):
         parts = [f"{label} {round(share * 100)}%" for share, label in sorted(misses)[:2]]
