@@ -389,4 +389,4 @@ async def test_learner_list_shows_a_lesson_just_finished(world) -> None:
     assert lan.received()[-1].text.startswith("🎉 Chúc mừng Bác đã học xong bài «Bài thử nghiệm»!")
     await minh.say("/hocvien")
     listing = next(r.text for r in reversed(minh.received()) if r.text.startswith("👥 Học viên"))
-    assert "Bà Lan · lớp Lớp điện thoại thôn 3 · đã học xong «Bài thử nghiệm» · vừa xong" in listing
+    assert "Bà Lan · Lớp điện thoại thôn 3 · đã học xong «Bài thử nghiệm» · vừa xong" in listing
