@@ -36,11 +36,16 @@ POLL_SECONDS = 1.0
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
 
 
+def picture_line(reply: Reply) -> str:
+    """What stands in for a lesson picture where it cannot be shown: its one-line description."""
+    return f"🖼 {reply.alt}" if reply.alt else "🖼 (Bước này có hình minh họa.)"
+
+
 def render(reply: Reply, image_path: str | None = None, document_path: str | None = None) -> str:
     """Text form of a reply (the console's; transcripts use it too): buttons as numbered lines."""
     lines = [reply.text] if reply.text else []
     if reply.image:
-        lines.append(f"[Hình minh họa: {reply.image}]")
+        lines.append(picture_line(reply))
     if reply.image_bytes is not None:
         lines.append(f"[Hình: mã QR, đã lưu ở {image_path}]" if image_path else "[Hình: mã QR]")
     if reply.audio:

@@ -26,6 +26,7 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None  # path relative to the lessons folder, or a generated file's name
+    alt: str | None = None  # one line saying what `image` shows, for channels that cannot send it
     image_bytes: bytes | None = None  # generated picture (QR code)
     image_name: str | None = None  # a file name for the generated picture ("qr-lop-K2345M.png")
     audio: str | None = None
@@ -40,7 +41,7 @@ class Reply:
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
             data["buttons"] = [[b.label, b.data, int(b.nav)] for b in self.buttons]
-        for key in ("image", "image_name", "audio", "sender", "commands"):
+        for key in ("image", "alt", "image_name", "audio", "sender", "commands"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.toast:
@@ -63,6 +64,7 @@ class Reply:
             text=data.get("text", ""),
             buttons=tuple(Button(label, cb, bool(nav)) for label, cb, nav in data.get("buttons", [])),
             image=data.get("image"),
+            alt=data.get("alt"),
             image_name=data.get("image_name"),
             commands=data.get("commands"),
             audio=data.get("audio"),
