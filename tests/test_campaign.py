@@ -201,7 +201,8 @@ async def play(tutor, api: TelegramStandIn, clock: Clock) -> dict[str, Chat]:
     a1 = await volunteer(org, "a1", "Anh Một", "qn-a")
     a2 = await volunteer(org, "a2", "Chị Hai", "qn-a")
     invite_b = code_in(await org.say("/moi qn-b"))
-    await type_(api, B1, f"/ma {invite_b}", "trở thành tình nguyện viên của Phường B")
+    await type_(api, B1, f"/ma {invite_b}", "bạn sẽ trở thành tình nguyện viên của Phường B")
+    await tap(api, B1, "✅ Đồng ý", "Chào mừng bạn trở thành tình nguyện viên của Phường B")
 
     await org.say("/taodoihinh Đội hình xã A")
     team_a = code_in(await org.say("qn-a"))  # the unit typed by its id; the team's code comes back
@@ -238,7 +239,7 @@ async def play(tutor, api: TelegramStandIn, clock: Clock) -> dict[str, Chat]:
     assert replies[-1].image_bytes is not None  # the QR code to show
     session = await latest_session(tutor)
     replies = await lan.send(Start(f"s-{session.code}"))
-    assert any("Bác đã điểm danh buổi học lớp «Lớp điện thoại xã A»" in r.text for r in replies)
+    assert any("Bác đã điểm danh buổi học Lớp điện thoại xã A." in r.text for r in replies)
     await hoa.say(session.short_code)
     await a1.say("/buoihoc")
     await press(a1, "☑️ Điểm danh theo danh sách")
@@ -304,14 +305,14 @@ async def play(tutor, api: TelegramStandIn, clock: Clock) -> dict[str, Chat]:
     ):
         await type_(api, B1, text, expect)
     await tap(api, B1, "Bỏ qua", "✅ Đã tạo lớp «Lớp phường B»")
-    await type_(api, B1, "/buoihoc", "🏫 Lớp «Lớp phường B»")
+    await type_(api, B1, "/buoihoc", "🏫 Lớp phường B: 0 buổi đã học")
     started = await tap(api, B1, "▶️ Bắt đầu buổi học ngay", "đang diễn ra")
     assert started["_method"] == "sendPhoto"  # the QR code learners scan
     link = started["caption"].split("Link: ")[1].split("\n")[0]
     assert link.startswith("https://t.me/hocvuso_test_bot?start=s-")
     mark = len(api.sent)
     await api.push_text(TU, f"/start {link.split('start=')[1]}", "Tú")
-    await wait_new(api, TU, "Bác đã điểm danh buổi học lớp «Lớp phường B»", mark)
+    await wait_new(api, TU, "Bác đã điểm danh buổi học Lớp phường B.", mark)
     await type_(api, B1, "/raquan", "📣 Hoạt động ra quân")
     await tap(api, B1, "🏛 Trực trung tâm", "Phường B · đội hình Đội hình phường B")
     await tap(api, B1, "✅ Tôi có mặt", "✅ Bạn đã điểm danh: 🏛 Trực trung tâm")
@@ -339,8 +340,8 @@ async def play(tutor, api: TelegramStandIn, clock: Clock) -> dict[str, Chat]:
     await a1.say("/hotro")
     await press(a1, "🪪 VNeID")
     await press(a1, "2 người")
-    replies = await press(a1, "🏫 Buổi học lớp «Lớp điện thoại xã A»")
-    assert "2 người · VNeID · buổi học lớp «Lớp điện thoại xã A»" in replies[-1].text
+    replies = await press(a1, "🏫 Buổi học Lớp điện thoại xã A")
+    assert "2 người · VNeID · buổi học Lớp điện thoại xã A." in replies[-1].text
     for person in (a1, a2):
         replies = await person.say(training)
         assert replies[-1].text.startswith("✅ Bạn đã điểm danh: 🎓 Tập huấn")

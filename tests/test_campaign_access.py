@@ -123,7 +123,7 @@ async def test_organizer_tools_are_refused_to_volunteers(tutor, province) -> Non
     # A session code is for learners; a volunteer scanning it is not checked in.
     session = await latest_session(tutor)
     replies = await a2.say(session.short_code)
-    assert "Mã này để học viên điểm danh buổi học lớp «Lớp xã A»" in replies[0].text
+    assert "Mã này để học viên điểm danh buổi học Lớp xã A." in replies[0].text
     assert await count(tutor, Team) == 1 and await count(tutor, OutreachEvent) == 1
 
 

@@ -109,7 +109,7 @@ async def test_places_follow_what_the_volunteer_is_doing(people, clock) -> None:
     replies = await a1.say("1")
     labels = [b.label for b in replies[-1].buttons]
     assert labels == [
-        "🏫 Buổi học lớp «Lớp thôn 1»",
+        "🏫 Buổi học Lớp thôn 1",
         "🏛 Trực trung tâm: Trung tâm xã A",
         "🏠 Tại nhà, nơi khác",
         "✖️ Hủy",

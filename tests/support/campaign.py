@@ -54,6 +54,8 @@ async def volunteer(org: Chat, external_id: str, name: str, unit: str) -> Chat:
     invite = code_in(await org.say(f"/moi {unit}"))
     person = org.person(external_id, name)
     replies = await person.say(f"/ma {invite}")
+    assert "bạn sẽ trở thành tình nguyện viên" in replies[0].text  # asked first
+    replies = await press(person, "✅ Đồng ý")
     assert "trở thành tình nguyện viên" in replies[0].text
     return person
 

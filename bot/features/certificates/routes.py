@@ -178,7 +178,7 @@ async def send(turn: Turn, certificate: Certificate) -> None:
     await show_menu(turn)
 
 
-@router.command("chungnhan")
+@router.command("chungnhan", menu="Giấy chứng nhận của tôi")
 @router.action("certificates")
 async def list_certificates(turn: Turn, _arg: str) -> None:
     b = turn.tutor.words.address

@@ -173,7 +173,7 @@ async def behind_targets(
     return lines, pace
 
 
-@router.command("bantin", roles=ORGANIZER)
+@router.command("bantin", roles=ORGANIZER, menu="Bản tin thứ Hai")
 @router.action("digest", roles=ORGANIZER)
 async def digest_settings(turn: Turn, _arg: str) -> None:
     off = bool(turn.state.get("digest_off"))

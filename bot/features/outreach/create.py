@@ -29,7 +29,7 @@ def _keep(turn: Turn, draft: dict) -> None:
     turn.set_state("event_draft", draft)
 
 
-@router.command("taoraquan", roles=VOLUNTEER)
+@router.command("taoraquan", roles=VOLUNTEER, menu="Tạo hoạt động ra quân")
 @router.action("event-new", roles=VOLUNTEER)
 async def new_event(turn: Turn, _arg: str) -> None:
     if not await can_create(turn):

@@ -50,7 +50,7 @@ async def visible_event(turn: Turn, event_id: str) -> OutreachEvent | None:
     return event
 
 
-@router.command("raquan", roles=VOLUNTEER)
+@router.command("raquan", roles=VOLUNTEER, menu="Ra quân, trực, tập huấn")
 @router.action("events", roles=VOLUNTEER)
 async def list_events(turn: Turn, _arg: str) -> None:
     yesterday, _ = local_day(turn.now, -1)

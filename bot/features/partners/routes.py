@@ -11,6 +11,7 @@ from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import manages_class, manages_event
 from bot.core.screens import show_screen
 from bot.core.turn import ChoiceSpec, Turn
+from bot.core.words import class_title
 from bot.store.models import ClassPartner, EventPartner, OutreachEvent
 from bot.text import as_id, short_label
 
@@ -28,7 +29,7 @@ async def _target(turn: Turn, target: str) -> tuple[str, int, str] | None:
     if kind == "c":
         klass = await turn.repo.class_(number)
         if klass is not None and await manages_class(turn, klass):
-            return "c", klass.id, f"lớp «{klass.name}»"
+            return "c", klass.id, class_title(klass.name)
     elif kind == "e":
         event = await turn.repo.session.get(OutreachEvent, number)
         if event is not None and await manages_event(turn, event):

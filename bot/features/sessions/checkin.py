@@ -8,6 +8,7 @@ from bot.core import codes
 from bot.core.router import Router
 from bot.core.screens import show_menu, show_screen
 from bot.core.turn import Turn
+from bot.core.words import class_title
 from bot.features.sessions import queries
 from bot.features.sessions.texts import T
 from bot.store.queries.campaign import session_is_open
@@ -27,7 +28,7 @@ async def redeem_session_code(turn: Turn, code: str, typed: bool, first_contact:
     if first_contact:
         turn.say(turn.w("welcome"))
     if turn.user.role != "learner":
-        await show_screen(turn, "vmenu", T["for_learners"].format(name=klass.name))
+        await show_screen(turn, "vmenu", T["for_learners"].format(title=class_title(klass.name)))
         return True
     if not session_is_open(session, turn.now):
         await show_menu(turn, intro=T["not_open"].format(b=b))
@@ -39,7 +40,7 @@ async def redeem_session_code(turn: Turn, code: str, typed: bool, first_contact:
         if klass.volunteer_id != learner.id:
             await turn.repo.pair(learner.id, klass.volunteer_id, turn.now)
     fresh = await queries.check_in(turn.repo, session.id, learner.id, "scan", turn.now)
-    text = T["checked_in" if fresh else "already_in"].format(b=b, name=klass.name)
+    text = T["checked_in" if fresh else "already_in"].format(b=b, title=class_title(klass.name))
     await show_menu(turn, intro=text)
     return True
 

@@ -15,6 +15,7 @@ from bot.core.scope import manages_class
 from bot.core.screens import show_screen
 from bot.core.timefmt import local_day, local_text, parse_local_time
 from bot.core.turn import ChoiceSpec, Turn
+from bot.core.words import class_title
 from bot.features.sessions import queries
 from bot.features.sessions.texts import SKIP, VMENU, T
 from bot.store.models import Class, ClassSession
@@ -48,7 +49,7 @@ async def managed_session(turn: Turn, session_id: str) -> tuple[ClassSession, Cl
     return (session, klass) if klass is not None and await manages_class(turn, klass) else None
 
 
-@router.command("buoihoc", roles=VOLUNTEER)
+@router.command("buoihoc", roles=VOLUNTEER, menu="Buổi học, điểm danh")
 @router.action("sessions", roles=VOLUNTEER)
 async def sessions(turn: Turn, _arg: str) -> None:
     """The session going on now if there is one; else the class to open or plan one for."""
@@ -90,7 +91,7 @@ async def show_class(turn: Turn, klass: Class, intro: str | None = None) -> None
         following = T["next"].format(
             when=local_text(upcoming[0].starts_at), place=f", {place}" if place else ""
         )
-    text = T["class"].format(name=klass.name, held=held, attendance=attendance, next=following)
+    text = T["class"].format(title=class_title(klass.name), held=held, attendance=attendance, next=following)
     turn.show(
         f"sessions-class:{klass.id}",
         f"{intro}\n\n{text}" if intro else text,
@@ -212,7 +213,7 @@ async def show_session(
     place = session.place or klass.place
     details = ", ".join(p for p in (local_text(session.held_at or session.starts_at), place) if p)
     values = {
-        "name": klass.name,
+        "title": class_title(klass.name),
         "details": details,
         "checked": checked,
         "walk_ins": session.walk_ins,
@@ -286,7 +287,7 @@ async def show_roster(turn: Turn, arg: str) -> None:
         choices.append(("⬅️ Trang trước", f"roster:{session.id}.{page - 1}", True))
     choices.append(("✔️ Xong", f"session:{session.id}", True))
     checked = await queries.checked_in(turn.repo, session.id)
-    text = T["roster"].format(name=klass.name, checked=checked, enrolled=enrolled)
+    text = T["roster"].format(title=class_title(klass.name), checked=checked, enrolled=enrolled)
     turn.show(f"roster:{session.id}", text, choices)
 
 

@@ -15,6 +15,7 @@ from bot.core.router import VOLUNTEER, Router
 from bot.core.screens import show_screen
 from bot.core.timefmt import local_date_text, local_day
 from bot.core.turn import ChoiceSpec, Turn
+from bot.core.words import class_title
 from bot.features.support.texts import CANCEL, KINDS, SHORT_KIND, SHORT_PLACE, VMENU, T
 from bot.store.models import Attendance, ClassSession, Enrollment, OutreachEvent, SupportEntry, User
 from bot.store.queries.campaign import session_is_open
@@ -28,7 +29,7 @@ CANCEL_WORDS = {"huy", "thoi", "khong", "quay lai", "menu"}
 EVENT_PLACE = {"outreach": ("📣 Ra quân", "outreach"), "center": ("🏛 Trực trung tâm", "center")}
 
 
-@router.command("hotro", roles=VOLUNTEER)
+@router.command("hotro", roles=VOLUNTEER, menu="Ghi lượt hỗ trợ người dân")
 @router.action("support-new", roles=VOLUNTEER)
 async def what(turn: Turn, _arg: str) -> None:
     turn.set_state("support", None)
@@ -75,7 +76,7 @@ async def place_choices(turn: Turn) -> list[ChoiceSpec]:
     session = await turn.repo.open_session_of(turn.user.id, turn.now)
     if session is not None:
         klass = await turn.repo.class_(session.class_id)
-        label = f"🏫 Buổi học lớp «{klass.name if klass else session.class_id}»"
+        label = f"🏫 Buổi học {class_title(klass.name) if klass else session.class_id}"
         choices.append((short_label(label), f"support-place:session.{session.id}", False))
     day_start, day_end = local_day(turn.now)
     at_center = False
@@ -111,7 +112,7 @@ async def save(turn: Turn, arg: str) -> None:
             return
         klass = await turn.repo.class_(session.class_id)
         entry.session_id, entry.unit_id = session.id, klass.unit_id if klass else entry.unit_id
-        where_text = f"buổi học lớp «{klass.name}»" if klass else where_text
+        where_text = f"buổi học {class_title(klass.name)}" if klass else where_text
     elif ref:
         event = await _checked_in_event(turn, ref, place)
         if event is None:
@@ -178,7 +179,7 @@ async def _own_recent_entry(turn: Turn, entry_id: str | None = None) -> SupportE
     return found.scalar_one_or_none()
 
 
-@router.command("hoantac", roles=VOLUNTEER)
+@router.command("hoantac", roles=VOLUNTEER, menu="Hoàn tác lượt hỗ trợ vừa ghi")
 @router.action("support-undo", roles=VOLUNTEER)
 async def undo(turn: Turn, _arg: str) -> None:
     entry = await _own_recent_entry(turn)

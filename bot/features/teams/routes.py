@@ -50,7 +50,7 @@ async def managed_team(turn: Turn, team_id: str) -> Team | None:
     return team if team is not None and await organizer_covers(turn, team.unit_id) else None
 
 
-@router.command("doihinh", roles=VOLUNTEER)
+@router.command("doihinh", roles=VOLUNTEER, menu="Đội hình")
 @router.action("teams", roles=VOLUNTEER)
 async def list_teams(turn: Turn, _arg: str) -> None:
     if turn.user.role != "organizer":
@@ -158,7 +158,7 @@ async def team_qr(turn: Turn, team_id: str) -> None:
 # --- creating a team -----------------------------------------------------------------------------
 
 
-@router.command("taodoihinh", roles=ORGANIZER)
+@router.command("taodoihinh", roles=ORGANIZER, menu="Lập đội hình")
 @router.action("team-new", roles=ORGANIZER)
 async def new_team(turn: Turn, arg: str) -> None:
     turn.set_state("team_draft", {})
