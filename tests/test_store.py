@@ -10,6 +10,7 @@ from bot.core.events import Actor, Choice, Start, Text
 from bot.store.models import Outbox, Progress, StepEvent, User
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
+from tests.support.holds import turn_held
 
 
 async def test_migrations_are_current(tutor) -> None:
@@ -104,3 +105,15 @@ async def test_other_learners_are_not_blocked(tutor) -> None:
         query = select(User.external_id, Progress.step_id).join(User, User.id == Progress.user_id)
         rows = (await repo.session.execute(query.order_by(User.external_id))).all()
     assert [tuple(r) for r in rows] == [("a", "thuc-hanh"), ("b", "cau-hoi")]
+
+
+async def test_a_learner_whose_turn_is_held_does_not_block_others(tutor) -> None:
+    a, b = Chat(tutor, Actor("console", "a", "A")), Chat(tutor, Actor("console", "b", "B"))
+    for chat in (a, b):
+        await chat.say("/start l-thu-nghiem")
+    async with turn_held(tutor, a.actor):
+        a_next = asyncio.create_task(a.say("1"))
+        served = await asyncio.wait_for(b.say("1"), 15)  # B is served while A's turn is held
+        assert served[-1].text.startswith("Bước 2/4")
+        assert not a_next.done()  # A's own next update waits for A's turn
+    assert (await asyncio.wait_for(a_next, 15))[-1].text.startswith("Bước 2/4")
