@@ -32,7 +32,7 @@ from sqlalchemy import select, update
 from bot.lessons import load_catalog
 from bot.store import Database
 from bot.store.models import Outbox, StepEvent
-from tests.conftest import REPO_LESSONS
+from tests.conftest import REPO_LESSONS, SUMMARY
 from tests.support.proc import Running, hocvuso_env
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
@@ -199,7 +199,9 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
     finally:
         await bot.stop()
         await api.stop()
-    print("kills per moment: " + ", ".join(f"{moment} {hit[moment]}" for moment in MOMENTS))
+    per_moment = ", ".join(f"{moment} {hit[moment]}" for moment in MOMENTS)
+    print(f"kills per moment: {per_moment}")
+    SUMMARY.append(f"crash test on {db_url.split(':')[0].split('+')[0]}: kills per moment: {per_moment}")
     assert kills == KILLS
     assert hit == collections.Counter(plan)  # each kill landed at its moment (or the test failed there)
     assert set(hit) == set(moments) and min(hit.values()) >= KILLS_PER_MOMENT

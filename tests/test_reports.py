@@ -4,6 +4,7 @@ finish, abandon and re-try lessons; the figures are checked exactly in text, CSV
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import subprocess
@@ -120,6 +121,21 @@ CONFIG = ROOT / "tests" / "data" / "report-config.yaml"
 
 
 def run_report(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`hocvuso report …` run in this process (in a thread: it has its own event loop), so the
+    figures' code is in reach of coverage and mutation testing; the workbook test below runs the
+    real command in a subprocess."""
+    from bot.cli import build_parser
+    from bot.cli.report import run
+
+    parsed = build_parser().parse_args(["report", "--config", str(CONFIG), *args])
+    settings = load_settings(CONFIG, env={"HOCVUSO_DATABASE_URL": db_url, "HOCVUSO_LESSONS_DIR": str(LESSONS)})
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(parsed, settings)
+    return subprocess.CompletedProcess(["hocvuso", "report", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_report_process(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "report", "--config", str(CONFIG), *args],
         capture_output=True,
@@ -196,7 +212,10 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
     assert rows["hn"][-8:] == ["5", "5", "5", "3", "60,0%", "2", "2", "1"]
     assert rows["hn-a"][-8:] == ["3", "3", "4", "2", "50,0%", "1", "1", "1"]
     assert rows["hn-b"][-8:] == ["2", "2", "1", "1", "100,0%", "1", "1", "0"]
-    # A period that ended long after everyone stopped: nobody was active in its last 7 days.
+    # A period that ended long after everyone stopped, asked about after it ended (the report runs
+    # on the frozen clock, not on this machine's date): nobody was active in its last 7 days.
+    _tutor, clock = seeded
+    clock.at(30 * 24 * 60)  # 2 December
     proc = await asyncio.to_thread(run_report, db_url, "--by", "unit", "--until", "2026-11-30")
     rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[3:]}
     assert rows["hn"][-8:-6] == ["5", "0"]
@@ -217,7 +236,9 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
 
 async def test_excel_workbook(seeded, db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
-    proc = await asyncio.to_thread(run_report, db_url, "--format", "xlsx", "--out", str(out), "--mask-names")
+    proc = await asyncio.to_thread(
+        run_report_process, db_url, "--format", "xlsx", "--out", str(out), "--mask-names"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[7/7] learner" in proc.stderr  # progress on the terminal
     book = openpyxl.load_workbook(out)
