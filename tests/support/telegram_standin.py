@@ -47,8 +47,8 @@ class Hold:
     """Makes the stand-in stop inside one API call until the test lets go: the bot is then known to
     be exactly there (waiting for that answer), which is where a crash test kills it."""
 
-    def __init__(self, method: str, match: Callable[[dict[str, Any]], bool]):
-        self.method = method
+    def __init__(self, methods: tuple[str, ...], match: Callable[[dict[str, Any]], bool]):
+        self.methods = methods
         self.match = match
         self.reached = asyncio.Event()
         self._released = asyncio.Event()
@@ -298,15 +298,17 @@ class TelegramStandIn:
         """Make the next call of `method` (after earlier queued failures) fail with this error."""
         self.failures.append((method, ApiError(code, description, parameters)))
 
-    def hold(self, method: str, match: Callable[[dict[str, Any]], bool] = lambda params: True) -> Hold:
-        """Stop in the next call of `method` whose parameters match, before it takes any effect."""
-        hold = Hold(method, match)
+    def hold(
+        self, methods: str | tuple[str, ...], match: Callable[[dict[str, Any]], bool] = lambda params: True
+    ) -> Hold:
+        """Stop in the next call of (one of) `methods` whose parameters match, before it takes any effect."""
+        hold = Hold((methods,) if isinstance(methods, str) else methods, match)
         self.holds.append(hold)
         return hold
 
     async def call(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.calls.append((method, params))
-        hold = next((h for h in self.holds if h.method == method and h.match(params)), None)
+        hold = next((h for h in self.holds if method in h.methods and h.match(params)), None)
         if hold is not None:
             self.holds.remove(hold)
             await self._notify()
@@ -429,6 +431,18 @@ class TelegramStandIn:
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup
+        self._sync(message)
+        return message
+
+    def api_editMessageCaption(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        message = self._stored(params)
+        if "caption" not in message:
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        message["caption"] = params.get("caption")
+        message["edit_date"] = int(time.time())
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
         self._sync(message)
         return message
 
