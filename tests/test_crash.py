@@ -101,10 +101,18 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
         bot = Running(["run", "--config", str(config)], env)
         await api.wait_for(lambda s: any(m == "getUpdates" for m, _ in s.calls[mark:]), timeout=60)
 
+    async def act(moment: str, label: str) -> dict:
+        """Press the button, or type its words: a typed «tiep tuc» delivered twice would move the
+        learner on twice (a pressed button, twice, is refused as stale), so typing is what proves
+        the update-id check. A callback query is needed where the kill waits for its answer."""
+        if label == "Tiếp tục" and moment != "committed":
+            return await api.push_text(LAN, "tiep tuc")
+        return await api.press_label(LAN, label)
+
     async def kill_at(moment: str, label: str) -> None:
         if moment == "fetched":
             async with learner_row_held(db):
-                pressed = await api.press_label(LAN, label)
+                pressed = await act(moment, label)
                 update_id = pressed["update_id"]
                 await api.wait_for(lambda s: update_id in s.fetched_at, timeout=30)
                 # Dispatched: the bot polls again (holding the offset at the update in flight).
@@ -118,7 +126,7 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
                 hold = api.hold("answerCallbackQuery")
             elif moment == "mid-send":
                 hold = api.hold(("sendMessage", "sendPhoto"), lambda params: params.get("chat_id") == LAN)
-            pressed = await api.press_label(LAN, label)
+            pressed = await act(moment, label)
             update_id = pressed["update_id"]
             if moment == "unconfirmed":
                 hold = api.hold("getUpdates", lambda params: int(params.get("offset") or 0) > update_id)

@@ -65,6 +65,8 @@ async def test_rule_quiz_wrong_twice(sqlite_tutor: Tutor) -> None:
     second = await chat.say("Có")
     said = texts(second)
     assert "Đáp án đúng là: «Không»" in said and "thử chọn lại" not in said
+    # Why the chosen one is wrong, and why the right one is right.
+    assert "Người lạ có mã OTP sẽ lấy được tiền." in said and "Mã OTP chỉ mình Bác biết." in said
     assert second[-1].text.startswith("Bước 3/4")  # moved on: no third try
     assert await answers(sqlite_tutor) == [("cau-hoi", False, 1), ("cau-hoi", False, 2)]
     row = await progress(sqlite_tutor)
@@ -80,8 +82,10 @@ async def test_rule_quiz_right_second_try(sqlite_tutor: Tutor) -> None:
     assert "Nhân viên ngân hàng thật không bao giờ hỏi mã OTP" in retry[0].text
     assert retry[-1].text.startswith("Bước 2/4")  # the same question again
     right = await chat.say("Không")
-    assert right[0].text.startswith("✅ Đúng rồi!") and right[-1].text.startswith("Bước 3/4")
+    assert right[0].text == "✅ Đúng rồi! Mã OTP chỉ mình Bác biết." and right[-1].text.startswith("Bước 3/4")
     assert await answers(sqlite_tutor) == [("cau-hoi", False, 1), ("cau-hoi", True, 2)]
+    row = await progress(sqlite_tutor)
+    assert row is not None and row.attempts == 0  # the next quiz starts with its first try
 
 
 async def test_rule_complete_by_typing(sqlite_tutor: Tutor) -> None:

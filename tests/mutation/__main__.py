@@ -1,9 +1,10 @@
-"""Run mutmut over the guarded modules and report the score per group.
+"""Run mutmut over the guarded modules, group by group, and report the score per group.
 
-Each mutant runs only the tests of the focused selection (pyproject.toml [tool.mutmut]) that reach
-the function it changes, on SQLite, in-process: no PostgreSQL, no subprocess, 2 workers. A mutant
+Each group runs in its own copy of the tracked files (`mutation-runs/<group>/`, git-ignored) whose
+pyproject selects that group's focused tests: each mutant then runs only those of them that reach
+the function it changes — on SQLite, in-process, no PostgreSQL, no subprocess, 2 workers. A mutant
 that survives is either killed by a new test or listed in tests/mutation/survivors.md with why it
-is equivalent; the score says which survivors are not listed yet.
+is equivalent; the score names the survivors not listed yet.
 """
 
 from __future__ import annotations
@@ -11,40 +12,84 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+RUNS = ROOT / "mutation-runs"
 SURVIVORS = Path(__file__).resolve().parent / "survivors.md"
 MUTMUT = str(Path(sys.executable).parent / "mutmut")
-
-# group: mutant name globs (mutmut names a mutant module.x_function__mutmut_N, or
-# module.xǁClassǁmethod__mutmut_N for a method)
-GROUPS: dict[str, list[str]] = {
-    "updates": ["bot.store.queries.updates.*"],
-    "lock": ["bot.store.queries.users.*lock_user*"],
-    "scope": [
-        "bot.core.scope.*",
-        "bot.features.classes.assign.x_own_learner__*",
-        "bot.features.classes.views.x_own_class__*",
-        "bot.features.help.answers.x_own_request__*",
-    ],
-    "quiz": ["bot.features.learning.steps.quiz.*"],
-    "privacy": ["bot.core.privacy.*"],
-    "outbox": ["bot.store.queries.outbox.*", "bot.channels.outbox.*"],
-    "engine": ["bot.core.engine.*"],
-    "stats": ["bot.store.stats.*"],
-}
 GOAL = 0.85
 
 
-def group_of(name: str) -> str | None:
-    return next((g for g, globs in GROUPS.items() if any(fnmatch.fnmatch(name, p) for p in globs)), None)
+@dataclass(frozen=True)
+class Group:
+    # mutmut names a mutant module.x_function__mutmut_N, or module.xǁClassǁmethod__mutmut_N
+    mutants: tuple[str, ...]
+    tests: tuple[str, ...]
 
 
-def results() -> dict[str, str]:
-    out = subprocess.run([MUTMUT, "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True)
+GROUPS: dict[str, Group] = {
+    "updates": Group(("bot.store.queries.updates.*",), ("tests/test_store.py",)),
+    "lock": Group(
+        ("bot.store.queries.users.*lock_user*",), ("tests/test_store.py", "tests/test_transcript_rules.py")
+    ),
+    "scope": Group(
+        (
+            "bot.core.scope.*",
+            "bot.features.classes.assign.x_own_learner__*",
+            "bot.features.classes.views.x_own_class__*",
+            "bot.features.help.answers.x_own_request__*",
+        ),
+        ("tests/test_volunteers.py", "tests/test_roles.py"),
+    ),
+    "quiz": Group(
+        ("bot.features.learning.steps.quiz.*",),
+        ("tests/test_transcript_rules.py", "tests/test_quiz_order.py", "tests/test_store.py"),
+    ),
+    "privacy": Group(("bot.core.privacy.*",), ("tests/test_privacy.py", "tests/test_transcript_rules.py")),
+    "outbox": Group(
+        ("bot.store.queries.outbox.*", "bot.channels.outbox.*"),
+        ("tests/test_outbox.py", "tests/test_store.py"),
+    ),
+    "engine": Group(
+        ("bot.core.engine.*",),
+        (
+            "tests/test_store.py",
+            "tests/test_roles.py",
+            "tests/test_transcript_rules.py",
+            "tests/test_privacy.py",
+            "tests/test_transcripts.py",
+        ),
+    ),
+    "stats": Group(("bot.store.stats.*",), ("tests/test_reports.py",)),
+}
+
+
+def workdir(name: str, group: Group) -> Path:
+    """A copy of the tracked files whose [tool.mutmut] selects this group's tests (kept between
+    runs: mutmut re-runs only what changed)."""
+    work = RUNS / name
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    for path in filter(None, tracked):
+        source, target = ROOT / path, work / path
+        if source.is_file() and (not target.exists() or target.read_bytes() != source.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    config = (work / "pyproject.toml").read_text(encoding="utf-8")
+    selection = "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in group.tests) + "]"
+    config = re.sub(r"^pytest_add_cli_args_test_selection = .*$", selection, config, flags=re.M)
+    (work / "pyproject.toml").write_text(config, encoding="utf-8")
+    return work
+
+
+def results(work: Path) -> dict[str, str]:
+    out = subprocess.run([MUTMUT, "results", "--all", "true"], cwd=work, capture_output=True, text=True)
     found = {}
     for line in out.stdout.splitlines():
         name, _, status = line.strip().rpartition(": ")
@@ -57,40 +102,47 @@ def listed_survivors() -> set[str]:
     return set(re.findall(r"`([\w.ǁ]+__mutmut_\d+)`", SURVIVORS.read_text(encoding="utf-8")))
 
 
-def score() -> int:
-    by_group: dict[str, dict[str, list[str]]] = {g: {} for g in GROUPS}
-    for name, status in results().items():
-        group = group_of(name)
-        if group is not None and status != "not checked":
-            by_group[group].setdefault(status, []).append(name)
+def score(names: list[str]) -> int:
     listed = listed_survivors()
-    print(f"{'group':<9} {'mutants':>7} {'killed':>7} {'score':>6}  survivors (not yet in survivors.md)")
+    print(f"{'group':<9} {'mutants':>7} {'killed':>7} {'score':>6}  survivors (not in survivors.md)")
     problems = 0
-    for group, statuses in by_group.items():
-        total = sum(len(v) for v in statuses.values())
-        if not total:
+    for name in names:
+        work = RUNS / name
+        if not (work / "mutants").exists():
             continue
-        killed = len(statuses.get("killed", [])) + len(statuses.get("timeout", []))
-        survivors = sorted(n for s, names in statuses.items() if s not in ("killed", "timeout") for n in names)
-        unlisted = [n for n in survivors if n not in listed]
-        problems += bool(unlisted) or killed / total < GOAL
-        print(f"{group:<9} {total:>7} {killed:>7} {killed / total:>6.0%}  {len(survivors)} ({len(unlisted)})")
-        for name in unlisted:
-            print(f"    {name}: {next(s for s, n in statuses.items() if name in n)}")
+        found = {
+            m: s
+            for m, s in results(work).items()
+            if any(fnmatch.fnmatch(m, p) for p in GROUPS[name].mutants) and s != "not checked"
+        }
+        if not found:
+            continue
+        killed = sum(1 for s in found.values() if s in ("killed", "timeout"))
+        survivors = sorted(m for m, s in found.items() if s not in ("killed", "timeout"))
+        unlisted = [m for m in survivors if m not in listed]
+        problems += bool(unlisted) or killed / len(found) < GOAL
+        print(
+            f"{name:<9} {len(found):>7} {killed:>7} {killed / len(found):>6.0%}  {len(survivors)} ({len(unlisted)})"
+        )
+        for mutant in unlisted:
+            print(f"    {mutant}: {found[mutant]}")
     return 1 if problems else 0
 
 
 def main(args: list[str]) -> int:
-    if args == ["--score"]:
-        return score()
-    unknown = [a for a in args if a not in GROUPS]
+    only_score = "--score" in args
+    names = [a for a in args if a != "--score"] or list(GROUPS)
+    unknown = [n for n in names if n not in GROUPS]
     if unknown:
         print(f"unknown group(s) {unknown}; groups: {' '.join(GROUPS)}", file=sys.stderr)
         return 2
-    globs = [p for g in (args or list(GROUPS)) for p in GROUPS[g]]
-    env = {**os.environ, "HOCVUSO_TEST_PG": "0", "HOCVUSO_FUZZ_EXAMPLES": "50"}
-    subprocess.run([MUTMUT, "run", "--max-children", "2", *globs], cwd=ROOT, env=env, check=False)
-    return score()
+    if not only_score:
+        env = {**os.environ, "HOCVUSO_TEST_PG": "0"}
+        for name in names:
+            work = workdir(name, GROUPS[name])
+            print(f"== {name}: {' '.join(GROUPS[name].tests)}", flush=True)
+            subprocess.run([MUTMUT, "run", "--max-children", "2", *GROUPS[name].mutants], cwd=work, env=env)
+    return score(names)
 
 
 if __name__ == "__main__":
