@@ -44,7 +44,7 @@ GROUPS: dict[str, Group] = {
             "bot.features.classes.views.x_own_class__*",
             "bot.features.help.answers.x_own_request__*",
         ),
-        ("tests/test_volunteers.py", "tests/test_roles.py"),
+        ("tests/test_scope.py",),
     ),
     "quiz": Group(
         ("bot.features.learning.steps.quiz.*",),
