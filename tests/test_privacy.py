@@ -119,6 +119,7 @@ def test_log_filter_removes_tokens_and_phone_numbers() -> None:
         ("0791 2345 6789", 0, True),  # the same, grouped
         ("482913", 3, True),  # an OTP
         ("1234", 3, True),  # a PIN: four digits are enough
+        ("12345678", 3, True),  # eight digits still a code
         ("123", 3, False),  # three digits are not a code
         ("0912345678", 3, False),  # a 10-digit phone number is not a secret
         ("123456789", 3, False),  # nine digits: neither a code nor an ID number
@@ -130,6 +131,13 @@ def test_log_filter_removes_tokens_and_phone_numbers() -> None:
         ("mật khẩu là hoa hồng", 0, False),  # nothing that looks like a password follows
         ("otp", 0, False),  # the word alone
         ("Bác quên mật khẩu rồi", 0, False),
+        ("x " * 150 + "mật khẩu là Hoa#hong", 0, True),  # far into a long message still counts
+        # The words themselves, punctuated, are not a password: «mật!», «khẩu!», «OTP!», «mã!», «là!».
+        ("mật! khẩu của tôi", 0, False),
+        ("Bác quên mật khẩu!", 0, False),
+        ("Mã OTP! của tôi", 0, False),
+        ("mã! otp của tôi", 0, False),
+        ("otp là! gì vậy", 0, False),
         ("x" * 496 + " 4829", 3, False),  # only the first 500 characters are looked at
         ("x" * 495 + " 4829", 3, True),
     ],
