@@ -4,6 +4,8 @@ undeliverable)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -202,3 +204,193 @@ async def test_the_pump_gives_up_after_max_attempts(db: Database, clock) -> None
     assert send.sent == []
     async with db.reader() as repo:
         assert (await repo.session.execute(select(Outbox.failed))).scalar_one() is True
+
+
+async def test_at_most_the_limit_is_claimed_at_once(db: Database) -> None:
+    (lan,) = (await people(db, "lan")).values()
+    async with db.transaction() as repo:
+        await repo.enqueue_many([row(lan, f"m{n}", T0, reply=False) for n in range(52)], T0)
+    async with db.transaction() as repo:
+        assert len(await repo.claim_outbox("telegram", NOW, LEASE, limit=3)) == 3
+    async with db.transaction() as repo:
+        assert len(await repo.claim_outbox("telegram", NOW, LEASE)) == 49  # 50 by default: 3 were leased
+    async with db.transaction() as repo:
+        assert len(await repo.claim_outbox("telegram", NOW + LEASE + LEASE, LEASE)) == 50
+
+
+async def test_a_lease_ending_right_now_is_still_held(db: Database) -> None:
+    (lan,) = (await people(db, "lan")).values()
+    async with db.transaction() as repo:
+        await repo.enqueue_many([{**row(lan, "leased", T0, reply=False), "claimed_until": NOW}], T0)
+    assert await claim(db, NOW) == []
+    assert await claim(db, NOW + timedelta(microseconds=1)) == ["leased"]
+
+
+async def test_a_single_message_is_a_notification_unless_said_otherwise(db: Database) -> None:
+    """`enqueue` (reminders, re-checks, escalations) writes notifications: a later turn of the
+    learner's does not supersede them; its due time and lease are kept."""
+    (lan,) = (await people(db, "lan")).values()
+    async with db.transaction() as repo:
+        reminder = await repo.enqueue(lan, "telegram", Reply("nhắc").to_payload(), T0)
+        later = await repo.enqueue(
+            lan, "telegram", Reply("hẹn giờ").to_payload(), T0, due_at=NOW + timedelta(hours=1)
+        )
+        leased = await repo.enqueue(
+            lan, "telegram", Reply("đang gửi").to_payload(), T0, claim_for=timedelta(hours=2)
+        )
+        await repo.enqueue_many([row(lan, "màn hình mới", T1, reply=True)], T1)
+        assert await repo.pending_for_user(lan) == 4
+    assert len({reminder, later, leased}) == 3
+    assert await claim(db) == ["nhắc", "màn hình mới"]
+    # An hour on (the first leases have run out too): the one due then, not yet the leased one.
+    assert await claim(db, NOW + timedelta(hours=1, seconds=1)) == ["nhắc", "hẹn giờ", "màn hình mới"]
+    assert "đang gửi" in await claim(db, T0 + timedelta(hours=2, seconds=1))
+
+
+async def test_pending_counts_one_users_unsent_messages(db: Database) -> None:
+    ids = await people(db, "lan", "minh")
+    async with db.transaction() as repo:
+        queued = await repo.enqueue_many(
+            [row(ids["lan"], t, T0, reply=False) for t in ("một", "hai", "ba")]
+            + [row(ids["minh"], "bốn", T0, reply=False)],
+            T0,
+        )
+        await repo.mark_sent([queued[0]], T1)
+    async with db.reader() as repo:
+        assert await repo.pending_for_user(ids["lan"]) == 2
+        assert await repo.pending_for_user(ids["minh"]) == 1
+
+
+async def test_sent_messages_are_pruned_only_when_old(db: Database) -> None:
+    (lan,) = (await people(db, "lan")).values()
+    async with db.transaction() as repo:
+        old, edge, recent, _unsent = await repo.enqueue_many(
+            [row(lan, t, T0, reply=False) for t in ("cũ", "mốc", "mới", "chưa gửi")], T0
+        )
+        await repo.mark_sent([old], T0)
+        await repo.mark_sent([edge], T1)
+        await repo.mark_sent([recent], NOW)
+        await repo.prune_outbox(T1)
+    async with db.reader() as repo:
+        left = (await repo.session.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
+    assert [r.payload["text"] for r in left] == ["mốc", "mới", "chưa gửi"]
+
+
+@pytest.mark.postgres
+async def test_a_second_worker_skips_what_another_is_claiming(db: Database) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer: a second worker waits its turn")
+    (lan,) = (await people(db, "lan")).values()
+    async with db.transaction() as repo:
+        await repo.enqueue_many([row(lan, "một", T0, reply=False)], T0)
+    async with db.transaction() as first:
+        assert len(await first.claim_outbox("telegram", NOW, LEASE)) == 1  # rows locked until commit
+        async with db.transaction() as second:
+            assert await asyncio.wait_for(second.claim_outbox("telegram", NOW, LEASE), 10) == []
+
+
+class Recorder(Sender):
+    """Records whole deliveries and says when one came."""
+
+    def __init__(self, fail: dict[str, Exception] | None = None):
+        super().__init__(fail)
+        self.deliveries: list[Delivery] = []
+        self.came = asyncio.Event()
+
+    async def __call__(self, delivery: Delivery) -> None:
+        await super().__call__(delivery)
+        self.deliveries.append(delivery)
+        self.came.set()
+
+
+@pytest.mark.dates
+async def test_the_pump_sends_each_due_message_to_its_person_once(db: Database, clock) -> None:
+    ids = await people(db, "lan", "minh")
+    async with db.transaction() as repo:
+        await repo.enqueue_many(
+            [row(ids["lan"], "cho Lan", T0, reply=False), row(ids["minh"], "cho Minh", T0, reply=False)], T0
+        )
+    send = Recorder()
+    pump = OutboxPump(db, "telegram", send)
+    assert await pump.pump_once() == 2
+    assert [(d.user_id, d.external_id, d.reply.text) for d in send.deliveries] == [
+        (ids["lan"], "lan", "cho Lan"),
+        (ids["minh"], "minh", "cho Minh"),
+    ]
+    assert all(d.outbox_id for d in send.deliveries)
+    assert pump._marker is not None
+    await pump._marker  # marked sent shortly after, without waiting for close
+    assert await unsent(db) == set()
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    assert await pump.pump_once() == 0  # sent once, not again after the lease
+    await pump.close()
+
+
+@pytest.mark.dates
+async def test_a_message_is_tried_up_to_max_attempts(db: Database, clock) -> None:
+    await queued(db, ["lần cuối"])
+    async with db.transaction() as repo:
+        only = (await repo.session.execute(select(Outbox))).scalar_one()
+        only.attempts = MAX_ATTEMPTS - 1
+    send = Sender()
+    pump = OutboxPump(db, "telegram", send)
+    assert await pump.pump_once() == 1  # its MAX_ATTEMPTS-th try still goes
+    await pump.close()
+    assert send.sent == ["lần cuối"]
+
+
+@pytest.mark.dates
+async def test_flood_control_releases_the_lease_of_exactly_the_rest(db: Database, clock) -> None:
+    await queued(db, ["một", "hai", "ba"])
+    send = Sender({"hai": RetryLater(30)})
+    pump = OutboxPump(db, "telegram", send)
+    assert await pump.pump_once() == 3  # claimed (leased) all three, sent «một», kept the rest
+    await pump.close()
+    async with db.reader() as repo:
+        rows = {r.payload["text"]: r for r in (await repo.session.execute(select(Outbox))).scalars()}
+    assert rows["một"].sent_at is not None and rows["một"].due_at == T0
+    for text in ("hai", "ba"):
+        assert rows[text].claimed_until is None and rows[text].due_at == clock.now + timedelta(seconds=30)
+
+
+async def test_deliver_goes_past_other_channels_messages(db: Database) -> None:
+    mixed = await queued(db, ["một"]) + await queued(db, ["cho Zalo"], channel="zalo")
+    mixed += [Delivery(mixed[0].outbox_id, mixed[0].user_id, "telegram", "lan", Reply("hai"))]
+    send = Sender()
+    pump = OutboxPump(db, "telegram", send)
+    await pump.deliver(mixed)
+    await pump.close()
+    assert send.sent == ["một", "hai"]
+
+
+class CountingPump(OutboxPump):
+    """Says when it has gone round twice with nothing to send."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_rounds = 0
+        self.idle = asyncio.Event()
+
+    async def pump_once(self) -> int:
+        count = await super().pump_once()
+        self.empty_rounds += count == 0
+        if self.empty_rounds >= 2:
+            self.idle.set()
+        return count
+
+
+async def test_close_with_nothing_sent_and_the_pump_loop(db: Database) -> None:
+    await OutboxPump(db, "telegram", Sender()).close()  # nothing to mark: fine
+    send = Recorder()
+    pump = CountingPump(db, "telegram", send, interval=0.01)
+    loop = asyncio.create_task(pump.run())
+    try:
+        await asyncio.wait_for(pump.idle.wait(), 10)  # two empty rounds, an idle wait between
+        await queued(db, ["đến sau"])
+        await asyncio.wait_for(send.came.wait(), 10)
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+        await pump.close()
+    assert send.sent == ["đến sau"]
