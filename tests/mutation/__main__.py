@@ -59,7 +59,7 @@ GROUPS: dict[str, Group] = {
         ("bot.core.engine.*",),
         (
             "tests/test_store.py",
-            "tests/test_roles.py",
+            "tests/test_role_table.py",
             "tests/test_transcript_rules.py",
             "tests/test_privacy.py",
             "tests/test_transcripts.py",
