@@ -394,3 +394,48 @@ async def test_close_with_nothing_sent_and_the_pump_loop(db: Database) -> None:
             await loop
         await pump.close()
     assert send.sent == ["đến sau"]
+
+
+class RoundsPump(OutboxPump):
+    """Counts its rounds; the first one fails if told to (the database away for a moment)."""
+
+    def __init__(self, *args, fail_first: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rounds = 0
+        self.fail_first = fail_first
+        self.second = asyncio.Event()
+
+    async def pump_once(self) -> int:
+        self.rounds += 1
+        if self.rounds >= 2:
+            self.second.set()
+        if self.fail_first and self.rounds == 1:
+            raise OSError("database away")
+        return await super().pump_once()
+
+
+async def yield_a_while() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)  # let a loop that does not wait go round many times
+
+
+@pytest.mark.parametrize("fail_first", [False, True])
+async def test_the_pump_loop_waits_only_when_idle_or_failing(db: Database, fail_first: bool) -> None:
+    """With work it goes round again at once; with none, or after an error, it waits its interval
+    (an hour here: a second round that comes at once is a busy loop)."""
+    await queued(db, ["một"])
+    pump = RoundsPump(db, "telegram", Sender(), interval=3600, fail_first=fail_first)
+    loop = asyncio.create_task(pump.run())
+    try:
+        if fail_first:
+            await yield_a_while()
+            assert pump.rounds == 1  # after the error it waits
+        else:
+            await asyncio.wait_for(pump.second.wait(), 10)  # sent one: straight on to the next round
+            await yield_a_while()
+            assert pump.rounds == 2  # that one was empty: it waits
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+        await pump.close()
