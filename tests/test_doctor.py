@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import LESSONS, TESTS
+from tests.support.ports import refusing_port
 from tests.support.proc import ROOT, hocvuso_env
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 from tests.support.zalo_standin import TOKEN as ZALO_TOKEN
@@ -54,14 +55,15 @@ async def test_all_checks_pass_then_each_failure_is_one_line(tmp_path: Path, sql
             "✓ telegram: token accepted (@hocvuso_test_bot)",
             "✓ zalo: token accepted (hocvuso_bot)",
         ]
-        bad = await asyncio.to_thread(
-            doctor,
-            config,
-            "postgresql+asyncpg://nobody@127.0.0.1:9/x",
-            TESTS / "data" / "broken",
-            HOCVUSO_TELEGRAM_TOKEN="1:wrongwrongwrongwrongwrongwrong",
-            HOCVUSO_ZALO_TOKEN="1:nope",
-        )
+        with refusing_port() as closed:
+            bad = await asyncio.to_thread(
+                doctor,
+                config,
+                f"postgresql+asyncpg://nobody@127.0.0.1:{closed}/x",
+                TESTS / "data" / "broken",
+                HOCVUSO_TELEGRAM_TOKEN="1:wrongwrongwrongwrongwrongwrong",
+                HOCVUSO_ZALO_TOKEN="1:nope",
+            )
         assert bad.returncode == 1
         lines = bad.stdout.splitlines()
         assert len(lines) == 5 and "Traceback" not in bad.stdout + bad.stderr

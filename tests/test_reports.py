@@ -4,6 +4,8 @@ finish, abandon and re-try lessons; the figures are checked exactly in text, CSV
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import csv
 import io
 import re
@@ -144,6 +146,30 @@ PERIOD = ("--since", "2026-11-01", "--until", "2026-11-05")
 
 
 def run_report(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`hocvuso report …` run in this process, so the figures' code is in reach of coverage and
+    mutation testing (scripts/mutation); the workbook test runs the real command in a subprocess.
+    Its own event loop runs in a thread when the caller is inside one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _report_here(db_url, *args)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(_report_here, db_url, *args).result()
+
+
+def _report_here(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    from bot.cli import build_parser
+    from bot.cli.report import run
+
+    parsed = build_parser().parse_args(["report", "--config", str(CONFIG), *args])
+    settings = load_settings(CONFIG, env={"HOCVUSO_DATABASE_URL": db_url, "HOCVUSO_LESSONS_DIR": str(LESSONS)})
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(parsed, settings)
+    return subprocess.CompletedProcess(["hocvuso", "report", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_report_process(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "report", "--config", str(CONFIG), *args],
         capture_output=True,
@@ -256,7 +282,10 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
     assert rows["hn"][-8:] == ["5", "5", "5", "3", "60,0%", "2", "2", "1"]
     assert rows["hn-a"][-8:] == ["3", "3", "4", "2", "50,0%", "1", "1", "1"]
     assert rows["hn-b"][-8:] == ["2", "2", "1", "1", "100,0%", "1", "1", "0"]
-    # A period that ended long after everyone stopped: nobody was active in its last 7 days.
+    # A period that ended long after everyone stopped, asked about after it ended (the report runs
+    # on the frozen clock, not on this machine's date): nobody was active in its last 7 days.
+    _tutor, clock = seeded
+    clock.at(30 * 24 * 60)  # 2 December
     proc = await asyncio.to_thread(
         run_report, db_url, "--by", "unit", "--since", "2026-11-01", "--until", "2026-11-30"
     )
@@ -280,7 +309,7 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
 async def test_excel_workbook(seeded, db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
     proc = await asyncio.to_thread(
-        run_report, db_url, "--format", "xlsx", "--out", str(out), "--mask-names", *PERIOD
+        run_report_process, db_url, "--format", "xlsx", "--out", str(out), "--mask-names", *PERIOD
     )
     assert proc.returncode == 0, proc.stderr
     assert "[12/12] partner" in proc.stderr  # progress on the terminal
@@ -597,7 +626,7 @@ def test_bad_report_arguments_get_one_line_before_any_work(
     args: list[str], message: str, tmp_path: Path
 ) -> None:
     database = tmp_path / "never-opened.db"
-    proc = run_report(f"sqlite+aiosqlite:///{database}", *(a.format(tmp=tmp_path) for a in args))
+    proc = run_report_process(f"sqlite+aiosqlite:///{database}", *(a.format(tmp=tmp_path) for a in args))
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr.splitlines() == [message.format(tmp=tmp_path)]  # no traceback, no "[1/7] summary…"
     assert not database.exists()  # the database was not even opened
