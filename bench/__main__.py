@@ -11,7 +11,7 @@ import platform
 import sys
 import time
 
-from bench import catalogue, memory, reports, throughput
+from bench import campaign, catalogue, memory, reports, throughput
 
 
 def _pg_measure(learners: int, events: int) -> dict[str, float] | None:
@@ -65,7 +65,7 @@ def main() -> int:
         rows.append((name, value, target, ok))
         print(f"  {name}: {value}", file=sys.stderr, flush=True)
 
-    print("1/4 throughput and latency…", file=sys.stderr, flush=True)
+    print("1/5 throughput and latency…", file=sys.stderr, flush=True)
     t = asyncio.run(throughput.measure(learners=400 // scale))
     add("echo bot, updates/s (burst)", f"{t['echo_updates_per_s']:,.0f}", "—", None)
     add("Học vụ số, updates/s (burst)", f"{t['bot_updates_per_s']:,.0f}", "—", None)
@@ -75,7 +75,7 @@ def main() -> int:
     add("echo bot p99 at 200 updates/s", f"{t['echo_p99_ms']:.1f} ms", "—", None)
 
     learners, events = 100_000 // scale, 2_000_000 // scale
-    print(f"2/4 reports at scale ({learners:,} learners, {events:,} events)…", file=sys.stderr, flush=True)
+    print(f"2/5 reports at scale ({learners:,} learners, {events:,} events)…", file=sys.stderr, flush=True)
     import tempfile
 
     backends = [
@@ -98,7 +98,7 @@ def main() -> int:
         ):
             add(f"{label} ({name})", f"{r[key]:.2f} s", "≤ 2 s", r[key] <= 2)
 
-    print("3/4 memory…", file=sys.stderr, flush=True)
+    print("3/5 memory…", file=sys.stderr, flush=True)
     m = memory.measure(10_000 // scale)
     add(
         f"RSS after {m['learners']:,} learners in {m['seconds']:.0f} s",
@@ -107,9 +107,17 @@ def main() -> int:
         m["rss_mb"] <= 200,
     )
 
-    print("4/4 catalogue…", file=sys.stderr, flush=True)
+    print("4/5 catalogue…", file=sys.stderr, flush=True)
     c = catalogue.measure(1000 // scale)
     add(f"load + validate {c['files']:,} lesson files", f"{c['seconds']:.2f} s", "≤ 1 s", c["seconds"] <= 1)
+
+    print(
+        "5/5 campaign report at scale (100,000 learners, 500,000 support entries)…",
+        file=sys.stderr,
+        flush=True,
+    )
+    for row in campaign.run(quick=args.quick, postgres=not args.no_postgres):
+        add(*row)
 
     width = max(len(r[0]) for r in rows)
     print(

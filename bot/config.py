@@ -13,13 +13,36 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 REPO_LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 
 
 class ConfigError(Exception):
     """A configuration problem, already phrased as one line for the operator."""
+
+
+_ZALO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def person_problem(value: str) -> str | None:
+    """Why `value` is not a person the bot can find ("telegram:123456789", "zalo:…", "console:NAME"),
+    or None. A Telegram @username is no chat id: the bot cannot turn it into one."""
+    channel, _, external = value.partition(":")
+    how = "the person sends /id to the bot, which answers with the exact value to use"
+    if channel == "telegram":
+        if external.isascii() and external.isdigit() and len(external) <= 18:
+            return None
+        return f"'{value}' is not a Telegram chat id: use the numeric id, like telegram:123456789 ({how})"
+    if channel == "zalo":
+        if _ZALO_ID.fullmatch(external):
+            return None
+        return f"'{value}' is not a Zalo user id ({how})"
+    if channel == "console":
+        if external.strip() and len(external) <= 60 and external == " ".join(external.split()):
+            return None
+        return f"'{value}' must name a console user, like console:ha (the name given to hocvuso chat --user)"
+    return f"'{value}' must look like telegram:123456789, zalo:<id> or console:NAME ({how})"
 
 
 class _Section(BaseModel):
@@ -126,14 +149,59 @@ class Targets(_Section):
     learners: int | None = None
     completions: int | None = None
     volunteers: int | None = None
+    # The campaign's own units (README "Reports": campaign metrics). «lượt» counts occurrences.
+    teams: int | None = None  # đội hình
+    classes_held: int | None = None  # classes with at least one held session
+    attendance: int | None = None  # «lượt người dân» attending class sessions
+    people_supported: int | None = None  # «lượt người dân» supported face to face
+    outreach_events: int | None = None  # hoạt động ra quân held
+    volunteer_shifts: int | None = None  # «lượt ĐVTN» on duty at service centres
+    volunteers_trained: int | None = None  # «lượt ĐVTN» at training sessions (tập huấn)
+    certificates: int | None = None  # giấy chứng nhận issued
+
+
+class Partner(_Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")
+    name: str = Field(min_length=2, max_length=60)
+
+
+DEFAULT_PARTNERS = [
+    Partner(id="ccb", name="Hội Cựu chiến binh"),
+    Partner(id="lhpn", name="Hội Liên hiệp Phụ nữ"),
+    Partner(id="nong-dan", name="Hội Nông dân"),
+    Partner(id="nguoi-cao-tuoi", name="Hội Người cao tuổi"),
+]
 
 
 class CampaignSettings(_Section):
     name: str = "Bình dân học vụ số"
+    # A phone number learners can call when no volunteer or organizer can take their question.
+    hotline: str | None = Field(default=None, max_length=40)
+    # The campaign period (local days, inclusive): the default period of every report, and the
+    # pace the Monday digest measures units against.
     start: date | None = None
     end: date | None = None
     targets: Targets = Targets()
     unit_targets: dict[str, Targets] = {}  # unit id -> targets for that unit
+    # Organizations that co-organize classes and outreach days (Hội CCB, Hội LHPN…).
+    partners: list[Partner] = DEFAULT_PARTNERS
+
+    @field_validator("partners")
+    @classmethod
+    def _unique_partners(cls, value: list[Partner]) -> list[Partner]:
+        ids = [p.id for p in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("partner ids must be unique")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> CampaignSettings:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("campaign.end is before campaign.start")
+        return self
+
+    def partner_name(self, partner_id: str) -> str:
+        return next((p.name for p in self.partners if p.id == partner_id), partner_id)
 
 
 class Settings(_Section):
@@ -142,7 +210,7 @@ class Settings(_Section):
     address: str = "Bác"  # how the bot addresses learners: "Bác", "Cô", "Chú"...
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    organizers: list[str] = []  # "telegram:123", "zalo:abc"
+    organizers: list[str] = []  # "telegram:123", "zalo:abc", "console:ha"
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
     # How many `hocvuso run` processes share these bots (webhook mode, PostgreSQL): each sends at
@@ -156,9 +224,9 @@ class Settings(_Section):
     @classmethod
     def _channel_ids(cls, value: list[str]) -> list[str]:
         for item in value:
-            channel, _, ext = item.partition(":")
-            if channel not in ("telegram", "zalo", "console") or not ext:
-                raise ValueError(f"'{item}' must look like 'telegram:123' or 'zalo:abc'")
+            problem = person_problem(item)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("address")

@@ -43,6 +43,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _shifted_clock.stop()
 
 
+# Lines a test wants in the run's summary even when it passes (the crash test's kills per moment).
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for line in SUMMARY:
+        terminalreporter.write_line(line)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     if os.environ.get("HOCVUSO_TEST_CLOCK"):
         return f"clock moved to {start_instant().isoformat()} (HOCVUSO_TEST_CLOCK)"

@@ -1,27 +1,45 @@
-"""Crash safety: `hocvuso run` is killed with SIGKILL at random points while a learner works through
-two real lessons on Telegram, 20 times, and restarted each time. Afterwards every step the learner
-saw is recorded exactly once, no button press went unanswered, and the learner always resumed at
-the right step."""
+"""Crash safety: `hocvuso run` is killed with SIGKILL 20 times while a learner works through two real
+lessons on Telegram, each time at a named moment of handling a button press, and restarted. Afterwards
+every step the learner saw is recorded exactly once, no press went unanswered, and the learner always
+resumed at the right step.
+
+The moments (20 kills shared among them, at least 5 each, in an order drawn from the seed; the stand-in or the database holds the bot
+exactly there, so a kill cannot land on a process still starting up or long after the reply):
+
+- fetched (PostgreSQL): the update was handed out by getUpdates and the bot polls again; the
+  learner's row is locked by another connection (a second worker), so nothing is committed yet. Telegram must
+  deliver it again: the polling offset may not pass an update still being handled.
+- committed: the transaction is committed and the bot waits for answerCallbackQuery; no reply sent.
+  The reply must come from the outbox; the update, delivered again, must have no second effect.
+- mid-send: the stand-in holds the bot's sendMessage and never delivers it.
+- unconfirmed: the reply was delivered; the stand-in holds the getUpdates that would confirm the
+  update, and forgets it: the next process is given the update again (dedupe by update id).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import os
 import random
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.lessons import load_catalog
 from bot.store import Database
-from bot.store.models import StepEvent
-from tests.conftest import REPO_LESSONS
+from bot.store.models import Outbox, StepEvent
+from tests.conftest import REPO_LESSONS, SUMMARY
 from tests.support.proc import Running, hocvuso_env
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
 LAN = 5150
+MOMENTS = ("fetched", "committed", "mid-send", "unconfirmed")
 KILLS = 20
+KILLS_PER_MOMENT = 5  # at least, at each moment
 LESSONS = ["bat-tat-mo-khoa", "chu-to-de-doc"]
 pytestmark = pytest.mark.slow
 
@@ -30,6 +48,17 @@ def answer_label(step) -> str:
     if step.kind == "quiz":
         return step.quiz.options[step.quiz.correct_index].text
     return "✅ Xong" if step.kind == "practice" else "Tiếp tục"
+
+
+@contextlib.asynccontextmanager
+async def learner_row_held(db: Database) -> AsyncIterator[None]:
+    """Another connection holds the learner's row: the bot can fetch the learner's update but
+    cannot commit it while the block runs (PostgreSQL)."""
+    async with db.transaction() as repo:
+        user = await repo.user_by_external("telegram", str(LAN))
+        assert user is not None
+        await repo.lock_user_id(user.id)
+        yield
 
 
 async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path, db_url: str) -> None:
@@ -53,10 +82,65 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
     config.write_text(f"telegram:\n  base_url: {api.base_url}\n  poll_timeout: 1\n", encoding="utf-8")
     env = hocvuso_env(db_url, REPO_LESSONS, HOCVUSO_TELEGRAM_TOKEN=TOKEN)
     seed = int(os.environ.get("HOCVUSO_CRASH_SEED") or random.randrange(1 << 30))
-    rng = random.Random(seed)
-    print(f"kill timings from HOCVUSO_CRASH_SEED={seed}")
+    # SQLite has one writer and the bot runs its statements on the event loop: a write lock held
+    # from outside would freeze the whole process, not just the learner's update. So "fetched" is
+    # killed on PostgreSQL, where another connection can hold the learner's row alone.
+    moments = MOMENTS if not db_url.startswith("sqlite") else MOMENTS[1:]
+    plan = [moments[i % len(moments)] for i in range(KILLS)]
+    random.Random(seed).shuffle(plan)
+    print(f"kill moments from HOCVUSO_CRASH_SEED={seed}")
+    db = Database(db_url)
     bot = Running(["run", "--config", str(config)], env)
     kills = 0
+    hit: collections.Counter[str] = collections.Counter()
+
+    async def restarted() -> None:
+        """A new process, and the next press only once it polls (not while it is starting up)."""
+        nonlocal bot
+        mark = len(api.calls)
+        bot = Running(["run", "--config", str(config)], env)
+        await api.wait_for(lambda s: any(m == "getUpdates" for m, _ in s.calls[mark:]), timeout=60)
+
+    async def act(moment: str, label: str) -> dict:
+        """Press the button, or type its words: a typed «tiep tuc» delivered twice would move the
+        learner on twice (a pressed button, twice, is refused as stale), so typing is what proves
+        the update-id check. A callback query is needed where the kill waits for its answer."""
+        if label == "Tiếp tục" and moment != "committed":
+            return await api.push_text(LAN, "tiep tuc")
+        return await api.press_label(LAN, label)
+
+    async def kill_at(moment: str, label: str) -> None:
+        if moment == "fetched":
+            async with learner_row_held(db):
+                pressed = await act(moment, label)
+                update_id = pressed["update_id"]
+                await api.wait_for(lambda s: update_id in s.fetched_at, timeout=30)
+                # Dispatched: the bot polls again (holding the offset at the update in flight).
+                await api.wait_for(
+                    lambda s: any(m == "getUpdates" for m, _ in s.calls[s.fetched_at[update_id] :]),
+                    timeout=30,
+                )
+                bot.kill()
+        else:
+            if moment == "committed":
+                hold = api.hold("answerCallbackQuery")
+            elif moment == "mid-send":
+                hold = api.hold(("sendMessage", "sendPhoto"), lambda params: params.get("chat_id") == LAN)
+            pressed = await act(moment, label)
+            update_id = pressed["update_id"]
+            if moment == "unconfirmed":
+                hold = api.hold("getUpdates", lambda params: int(params.get("offset") or 0) > update_id)
+            await asyncio.wait_for(hold.reached.wait(), 30)
+            bot.kill()
+            hold.release(drop=True)
+        if moment in ("committed", "mid-send"):
+            # The dead process's lease on the replies it committed but did not send would run out
+            # after 8 s (turn.DIRECT_LEASE); run it out now rather than wait.
+            async with db.transaction() as repo:
+                await repo.session.execute(
+                    update(Outbox).where(Outbox.sent_at.is_(None)).values(claimed_until=None)
+                )
+        await restarted()
     seen: list[tuple[str, int]] = []  # (lesson, step index) in the order the learner saw them
     lost = 0  # presses that never got an answer
 
@@ -67,12 +151,21 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
                 return message if message.get("reply_markup") else None
         return None
 
+    def version(screen: dict | None) -> str | None:
+        """The screen version its buttons carry: a copy of a screen sent again (at least once
+        delivery) is the same screen, not a new one."""
+        if screen is None:
+            return None
+        buttons = [b for row in screen["reply_markup"]["inline_keyboard"] for b in row]
+        return buttons[0]["callback_data"].split(".")[0]
+
     try:
         await api.push_text(LAN, f"/start l-{LESSONS[0]}")
         finished = False
         for _ in range(400):
             screen = await api.wait_for(lambda s: newest_screen(), timeout=30)
-            text = screen["text"]
+            shown = version(screen)  # before the press edits its buttons away
+            text = screen.get("text") or screen.get("caption") or ""  # a step with a picture: a caption
             if text.startswith(f"🎉 Chúc mừng Bác đã học xong bài «{catalog.lesson(LESSONS[1]).title}»"):
                 finished = True
                 break
@@ -94,15 +187,17 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
                     seen.append((lesson_id, index))
                 label = answer_label(step)
             before = len(api.sent)
-            await api.press_label(LAN, label)
             if kills < KILLS:
-                await asyncio.sleep(rng.uniform(0, 0.25))
-                bot.kill()
+                moment = plan[kills]
+                await kill_at(moment, label)
                 kills += 1
-                bot = Running(["run", "--config", str(config)], env)
+                hit[moment] += 1
+            else:
+                await api.press_label(LAN, label)
             try:
                 await api.wait_for(
-                    lambda s, n=before, old=screen: len(s.sent) > n and newest_screen() not in (None, old),
+                    lambda s, n=before, old=shown: len(s.sent) > n
+                    and version(newest_screen()) not in (None, old),
                     timeout=20,
                 )
             except AssertionError:
@@ -112,11 +207,15 @@ async def test_sigkill_twenty_times_loses_and_duplicates_nothing(tmp_path: Path,
     finally:
         await bot.stop()
         await api.stop()
+    per_moment = ", ".join(f"{moment} {hit[moment]}" for moment in MOMENTS)
+    print(f"kills per moment: {per_moment}")
+    SUMMARY.append(f"crash test on {db_url.split(':')[0].split('+')[0]}: kills per moment: {per_moment}")
     assert kills == KILLS
+    assert hit == collections.Counter(plan)  # each kill landed at its moment (or the test failed there)
+    assert set(hit) == set(moments) and min(hit.values()) >= KILLS_PER_MOMENT
     # Telegram keeps an update until the bot confirms it, and the bot confirms only what it handled.
     assert lost == 0, f"{lost} button presses lost with a killed process"
 
-    db = Database(db_url)
     async with db.reader() as repo:
         events = (await repo.session.execute(select(StepEvent).order_by(StepEvent.id))).scalars().all()
     await db.close()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import LESSONS, TESTS
+from tests.support.ports import refusing_port
 from tests.support.proc import ROOT, hocvuso_env
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 from tests.support.zalo_standin import TOKEN as ZALO_TOKEN
@@ -49,19 +50,20 @@ async def test_all_checks_pass_then_each_failure_is_one_line(tmp_path: Path, sql
         assert good.stdout.splitlines() == [
             f"✓ config: {config} is valid",
             "✓ database: sqlite reachable",
-            "✓ migrations: at 0003, newest 0003",
+            "✓ migrations: at 0005, newest 0005",
             "✓ lessons: 2 lessons, 6 steps",
             "✓ telegram: token accepted (@hocvuso_test_bot)",
             "✓ zalo: token accepted (hocvuso_bot)",
         ]
-        bad = await asyncio.to_thread(
-            doctor,
-            config,
-            "postgresql+asyncpg://nobody@127.0.0.1:9/x",
-            TESTS / "data" / "broken",
-            HOCVUSO_TELEGRAM_TOKEN="1:wrongwrongwrongwrongwrongwrong",
-            HOCVUSO_ZALO_TOKEN="1:nope",
-        )
+        with refusing_port() as closed:
+            bad = await asyncio.to_thread(
+                doctor,
+                config,
+                f"postgresql+asyncpg://nobody@127.0.0.1:{closed}/x",
+                TESTS / "data" / "broken",
+                HOCVUSO_TELEGRAM_TOKEN="1:wrongwrongwrongwrongwrongwrong",
+                HOCVUSO_ZALO_TOKEN="1:nope",
+            )
         assert bad.returncode == 1
         lines = bad.stdout.splitlines()
         assert len(lines) == 5 and "Traceback" not in bad.stdout + bad.stderr
@@ -76,7 +78,7 @@ async def test_all_checks_pass_then_each_failure_is_one_line(tmp_path: Path, sql
             HOCVUSO_TELEGRAM_TOKEN=TOKEN,
             HOCVUSO_ZALO_TOKEN=ZALO_TOKEN,
         )
-        assert fresh.returncode == 1 and "✗ migrations: at none, newest 0003" in fresh.stdout
+        assert fresh.returncode == 1 and "✗ migrations: at none, newest 0005" in fresh.stdout
     finally:
         await telegram.stop()
         await zalo.stop()

@@ -83,7 +83,7 @@ def test_prerequisite_loop_is_reported(tmp_path: Path) -> None:
 def test_media_path_may_not_leave_the_folder(tmp_path: Path) -> None:
     (tmp_path / "tracks.yaml").write_text("tracks:\n  - {id: t, title: T, order: 1}\n", encoding="utf-8")
     (tmp_path / "x.yaml").write_text(
-        "id: x\ntitle: X\ntrack: t\norder: 1\nsteps:\n  - id: s\n    say: x\n    image: ../../etc/passwd\n",
+        "id: x\ntitle: X\ntrack: t\norder: 1\nsteps:\n  - id: s\n    say: x\n    image: ../../etc/passwd\n    alt: x\n",
         encoding="utf-8",
     )
     result = load_catalog(tmp_path)

@@ -110,3 +110,53 @@ def test_log_filter_removes_tokens_and_phone_numbers() -> None:
     )
     RedactTokens().filter(record)
     assert record.getMessage() == "POST https://api.telegram.org/bot<token>/sendMessage for <phone>"
+
+
+@pytest.mark.parametrize(
+    ("text", "choices", "secret"),
+    [
+        ("079123456789", 0, True),  # a 12-digit personal ID number
+        ("0791 2345 6789", 0, True),  # the same, grouped
+        ("482913", 3, True),  # an OTP
+        ("1234", 3, True),  # a PIN: four digits are enough
+        ("12345678", 3, True),  # eight digits still a code
+        ("123", 3, False),  # three digits are not a code
+        ("0912345678", 3, False),  # a 10-digit phone number is not a secret
+        ("123456789", 3, False),  # nine digits: neither a code nor an ID number
+        ("0003", 3, False),  # a choice number with leading zeros is an answer
+        ("0004", 3, True),  # but not one past the last choice
+        ("mat khau cua toi la abc@xyz", 0, True),  # a password word and something password-like
+        ("mật khẩu là Hoa#hong", 0, True),
+        ("ma pin la ab12", 0, True),
+        ("mật khẩu là hoa hồng", 0, False),  # nothing that looks like a password follows
+        ("otp", 0, False),  # the word alone
+        ("Bác quên mật khẩu rồi", 0, False),
+        ("x " * 150 + "mật khẩu là Hoa#hong", 0, True),  # far into a long message still counts
+        # The words themselves, punctuated, are not a password: «mật!», «khẩu!», «OTP!», «mã!», «là!».
+        ("mật! khẩu của tôi", 0, False),
+        ("Bác quên mật khẩu!", 0, False),
+        ("Mã OTP! của tôi", 0, False),
+        ("mã! otp của tôi", 0, False),
+        ("otp là! gì vậy", 0, False),
+        ("x" * 496 + " 4829", 3, False),  # only the first 500 characters are looked at
+        ("x" * 495 + " 4829", 3, True),
+    ],
+)
+def test_what_looks_secret(text: str, choices: int, secret: bool) -> None:
+    from bot.core.privacy import looks_secret
+
+    assert looks_secret(text, choices) is secret
+
+
+async def test_a_secret_with_no_screen_open_still_gets_the_warning(tutor) -> None:
+    from sqlalchemy.orm.attributes import flag_modified
+
+    chat = Chat(tutor)
+    await chat.say("/start")
+    async with tutor.db.transaction() as repo:
+        user = await repo.user_by_external("console", "learner-1")
+        assert user is not None
+        user.state = {"welcomed": True}  # no choices on screen (e.g. after a plain message)
+        flag_modified(user, "state")
+    replies = await chat.say("482913")
+    assert [r.text[:2] for r in replies] == ["⚠️"] and not replies[0].buttons

@@ -57,3 +57,50 @@ async def test_tapping_1_scores_by_the_option_tapped_not_by_position(tutor, cloc
     # First-try correct on the quiz: exactly one of the two learners who answered it.
     answered = 2
     assert quiz_row[-1] == 1 / answered
+
+
+async def test_the_order_shown_is_the_learners_order_for_that_quiz(tutor) -> None:
+    """The screen shows the order `option_order` gives this learner for this lesson and step — the
+    one the spaced re-checks show again — as main buttons (one per row), not navigation."""
+    from bot.features.learning.steps.quiz import option_order
+
+    chat = Chat(tutor)
+    labels = await to_quiz(chat)
+    async with tutor.db.reader() as repo:
+        user = await repo.user_by_external("console", "learner-1")
+    assert user is not None
+    options = tutor.catalog.lesson("thu-nghiem").steps[1].quiz.options
+    order = option_order(user.id, "thu-nghiem", "cau-hoi", len(options))
+    assert labels == [options[i].text for i in order]
+    assert order != option_order(user.id, "thu-nghiem", "khac", len(options)) or order != option_order(
+        user.id, "bai-khac", "cau-hoi", len(options)
+    )  # the quiz's names are in the seed
+    assert [b.nav for b in chat.last_buttons[:3]] == [False, False, False]
+
+
+async def test_an_option_that_is_no_longer_there_changes_nothing(tutor) -> None:
+    """A screen stored before the lesson lost an option (or a forged one) may name an option that
+    does not exist: no answer is recorded and nothing breaks."""
+    from sqlalchemy import select
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from bot.core.events import Choice
+    from bot.store.models import StepEvent
+
+    chat = Chat(tutor)
+    await to_quiz(chat)
+    for action in ("opt:9", "opt:0", "opt:abc", "opt:"):
+        async with tutor.db.transaction() as repo:
+            user = await repo.user_by_external("console", "learner-1")
+            assert user is not None
+            user.state = {**user.state, "seq": 90, "choices": [["Cũ", action, False]]}
+            flag_modified(user, "state")
+        replies = await chat.send(Choice("90.0"))
+        assert replies and not any("trục trặc" in r.text for r in replies), action
+    async with tutor.db.reader() as repo:
+        kinds = (
+            (await repo.session.execute(select(StepEvent.kind).where(StepEvent.step_id == "cau-hoi")))
+            .scalars()
+            .all()
+        )
+    assert "answer" not in kinds

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.clock import utcnow
 from bot.core.events import Actor, Choice, Start, Text
 from bot.store.models import Outbox, Progress, StepEvent, User
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
+from tests.support.holds import turn_held
 
 
 async def test_migrations_are_current(tutor) -> None:
@@ -104,3 +107,52 @@ async def test_other_learners_are_not_blocked(tutor) -> None:
         query = select(User.external_id, Progress.step_id).join(User, User.id == Progress.user_id)
         rows = (await repo.session.execute(query.order_by(User.external_id))).all()
     assert [tuple(r) for r in rows] == [("a", "thuc-hanh"), ("b", "cau-hoi")]
+
+
+async def test_a_learner_whose_turn_is_held_does_not_block_others(tutor) -> None:
+    a, b = Chat(tutor, Actor("console", "a", "A")), Chat(tutor, Actor("console", "b", "B"))
+    for chat in (a, b):
+        await chat.say("/start l-thu-nghiem")
+    async with turn_held(tutor, a.actor):
+        a_next = asyncio.create_task(a.say("1"))
+        served = await asyncio.wait_for(b.say("1"), 15)  # B is served while A's turn is held
+        assert served[-1].text.startswith("Bước 2/4")
+        assert not a_next.done()  # A's own next update waits for A's turn
+    assert (await asyncio.wait_for(a_next, 15))[-1].text.startswith("Bước 2/4")
+
+
+async def test_processed_update_ids_are_kept_per_channel_and_pruned_only_when_old(tutor) -> None:
+    now = utcnow()
+    cutoff = now - timedelta(days=1)
+    async with tutor.db.transaction() as repo:
+        assert await repo.claim_update("telegram", "old", cutoff - timedelta(seconds=1))
+        assert await repo.claim_update("telegram", "edge", cutoff)
+        assert await repo.claim_update("telegram", "new", now)
+        assert await repo.claim_update("zalo", "new", now)  # another channel's ids are its own
+        assert not await repo.claim_update("telegram", "new", now)
+        await repo.prune_updates(cutoff)
+    async with tutor.db.transaction() as repo:
+        assert await repo.claim_update("telegram", "old", now)  # forgotten: older than the cutoff
+        assert not await repo.claim_update("telegram", "edge", now)
+        assert not await repo.claim_update("telegram", "new", now)
+        assert not await repo.claim_update("zalo", "new", now)
+
+
+async def test_a_system_turn_is_for_a_living_user_only(tutor) -> None:
+    await Chat(tutor).say("/start")
+    async with tutor.db.reader() as repo:
+        user = await repo.user_by_external("console", "learner-1")
+    assert user is not None
+    async with tutor.system_turn(user.id) as turn:
+        assert turn is not None and turn.user.id == user.id and turn.user.display_name == "Bà Lan"
+        turn.say("Nhắc Bác học tiếp ạ.")
+    async with tutor.db.reader() as repo:
+        assert await repo.pending_for_user(user.id) >= 1  # its message went to the outbox
+    async with tutor.system_turn(user.id + 1000) as turn:
+        assert turn is None
+    async with tutor.db.transaction() as repo:
+        erased = await repo.user(user.id)
+        assert erased is not None
+        erased.deleted_at = utcnow()
+    async with tutor.system_turn(user.id) as turn:
+        assert turn is None

@@ -12,8 +12,11 @@ from sqlalchemy import select
 from bot.channels.telegram import TelegramChannel
 from bot.config import TelegramSettings
 from bot.core.engine import Tutor
+from bot.core.events import Actor
 from bot.store.models import Outbox
 from tests.conftest import make_tutor
+from tests.support.holds import turn_held
+from tests.support.ports import on_free_port
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
 LAN = 7001
@@ -88,16 +91,55 @@ async def test_learner_completes_a_lesson_by_typing(polling) -> None:
         await api.wait_text(LAN, expect)
 
 
-async def test_duplicate_update_has_no_second_effect(polling) -> None:
-    _, api = polling
-    update = await api.push_text(LAN, "/start l-thu-nghiem")
-    await api.wait_text(LAN, "Bước 1/4")
-    count = len(api.sent)
-    await api.push(update)  # Telegram delivers at least once
-    await api.push_text(LAN, "/tiendo")
-    await api.wait_text(LAN, "📊")
-    assert len(api.sent) == count + 1
-    assert sum("Bước 1/4" in t for t in api.texts(LAN)) == 1
+async def test_webhook_update_posted_twice_has_one_effect(db_url: str, standin: TelegramStandIn) -> None:
+    """Telegram re-sends a webhook update it got no 200 for in time: the second has no effect."""
+    tutor = await make_tutor(db_url)
+    channel, _url = await start_webhook_bot(tutor, standin)
+    try:
+        await standin.push_text(LAN, "/start l-thu-nghiem")
+        await standin.wait_text(LAN, "Bước 1/4")
+        # Typed, not pressed: a replayed button is refused as stale anyway, typed words are not.
+        typed = standin.text_update(LAN, "tiep tuc")
+        await standin.push(typed)
+        await standin.wait_text(LAN, "Bước 2/4")
+        count = len(standin.sent)
+        await standin.push(typed)  # answered 200 only once handled: any effect is visible now
+        assert standin.webhook_responses == [200, 200, 200]
+        assert len(standin.sent) == count
+        await standin.push_text(LAN, "/tiendo")
+        progress = await standin.wait_text(LAN, "📊")
+        assert "bước 2/4" in progress["text"]  # «tiep tuc» moved the learner on once, not twice
+    finally:
+        await channel.stop()
+        await tutor.db.close()
+
+
+async def test_update_whose_confirmation_was_lost_has_one_effect(
+    db_url: str, standin: TelegramStandIn
+) -> None:
+    """Handled and committed, but Telegram never got the next offset (the process died first): the
+    next process is given the update again and must not apply it twice."""
+    tutor = await make_tutor(db_url)
+    channel = await start_bot(tutor, standin)
+    try:
+        await standin.push_text(LAN, "/start l-thu-nghiem")
+        await standin.wait_text(LAN, "Bước 1/4")
+        typed = await standin.push_text(LAN, "tiep tuc")
+        await standin.wait_text(LAN, "Bước 2/4")
+    finally:
+        await channel.stop()
+    count = len(standin.sent)
+    standin.pending.insert(0, typed)  # Telegram still holds it: the confirmation was lost
+    channel = await start_bot(tutor, standin)
+    try:
+        await standin.wait_for(lambda s: typed not in s.pending)  # fetched and confirmed again
+        await standin.push_text(LAN, "/tiendo")
+        progress = await standin.wait_text(LAN, "📊")
+        assert "bước 2/4" in progress["text"]
+        assert len(standin.sent) == count + 1  # the progress message only
+    finally:
+        await channel.stop()
+        await tutor.db.close()
 
 
 async def test_forged_and_stale_callbacks_change_nothing(polling) -> None:
@@ -140,17 +182,32 @@ async def test_flood_control_is_waited_out_not_dropped(polling) -> None:
     assert sum("Chào Bác! Cháu là Học vụ số" in t for t in api.texts(LAN)) == 1
 
 
-async def test_webhook_requires_the_secret_token(
-    db_url: str, standin: TelegramStandIn, unused_tcp_port: int
-) -> None:
+async def start_webhook_bot(tutor: Tutor, standin: TelegramStandIn) -> tuple[TelegramChannel, str]:
+    """The channel in webhook mode on a free port (another one if it was taken meanwhile)."""
+
+    async def start(port: int) -> tuple[TelegramChannel, str]:
+        url = f"http://127.0.0.1:{port}/telegram"
+        config = TelegramSettings.model_validate(
+            {
+                "base_url": standin.base_url,
+                "mode": "webhook",
+                "webhook": {"url": url, "port": port, "secret_token": "s3cret-Token"},
+            }
+        )
+        channel = TelegramChannel(tutor, config, TOKEN)
+        try:
+            await channel.start()
+        except BaseException:
+            await channel.stop()
+            raise
+        return channel, url
+
+    return await on_free_port(start)
+
+
+async def test_webhook_requires_the_secret_token(db_url: str, standin: TelegramStandIn) -> None:
     tutor = await make_tutor(db_url)
-    url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
-    channel = await start_bot(
-        tutor,
-        standin,
-        mode="webhook",
-        webhook={"url": url, "port": unused_tcp_port, "secret_token": "s3cret-Token"},
-    )
+    channel, url = await start_webhook_bot(tutor, standin)
     try:
         assert standin.webhook == {"url": url, "secret_token": "s3cret-Token"}
         update = {
@@ -188,20 +245,17 @@ async def test_webhook_requires_the_secret_token(
         await tutor.db.close()
 
 
-@pytest.fixture
-def unused_tcp_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_other_learners_are_served_while_one_waits(polling) -> None:
-    _, api = polling
-    await asyncio.gather(*(api.push_text(8000 + i, "/start l-thu-nghiem") for i in range(5)))
-    for i in range(5):
-        await api.wait_text(8000 + i, "Bước 1/4")
+    channel, api = polling
+    await api.push_text(8000, "/start")
+    await api.wait_text(8000, "Bác muốn làm gì")
+    async with turn_held(channel.tutor, Actor("telegram", "8000", "Lan")):
+        await api.push_text(8000, "/start l-thu-nghiem")  # waits: an earlier update is being handled
+        await asyncio.gather(*(api.push_text(8001 + i, "/start l-thu-nghiem") for i in range(4)))
+        for i in range(4):
+            await api.wait_text(8001 + i, "Bước 1/4")
+        assert not any("Bước 1/4" in t for t in api.texts(8000))
+    await api.wait_text(8000, "Bước 1/4")  # and then it is served
 
 
 async def test_replies_left_unsent_by_a_crash_are_delivered_later(polling) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LESSONS
+from tests.support.ports import run_on_free_port
 from tests.support.proc import ROOT, Running, hocvuso_env
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
@@ -51,20 +52,16 @@ async def test_run_polling_subprocess(api: TelegramStandIn, tmp_path: Path, db_u
 
 
 async def test_run_webhook_subprocess(api: TelegramStandIn, tmp_path: Path, db_url: str) -> None:
-    import socket
+    def config(port: int) -> Path:
+        return write_config(
+            tmp_path / "c.yaml",
+            api,
+            f"  mode: webhook\n  webhook:\n    url: http://127.0.0.1:{port}/tg\n    path: tg\n    port: {port}\n    secret_token: abc-123\n",
+        )
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = write_config(
-        tmp_path / "c.yaml",
-        api,
-        f"  mode: webhook\n  webhook:\n    url: http://127.0.0.1:{port}/tg\n    path: tg\n    port: {port}\n    secret_token: abc-123\n",
-    )
     env = hocvuso_env(db_url, LESSONS, HOCVUSO_TELEGRAM_TOKEN=TOKEN)
-    bot = Running(["run", "--config", str(config)], env)
+    bot, port = await run_on_free_port(config, env, "telegram: webhook as @")
     try:
-        await api.wait_for(lambda s: s.webhook is not None, timeout=30)
         assert api.webhook == {"url": f"http://127.0.0.1:{port}/tg", "secret_token": "abc-123"}
         await finish_lesson_by_buttons(api)
     finally:

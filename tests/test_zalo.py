@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,6 +14,7 @@ from bot.channels.zalo import ZaloChannel
 from bot.config import ZaloSettings
 from bot.core.engine import Tutor
 from tests.conftest import make_tutor
+from tests.support.ports import LogSeen, on_free_port, refusing_port
 from tests.support.zalo_standin import TOKEN, ZaloStandIn
 
 TU = "u-ba-tu"
@@ -35,7 +35,11 @@ async def running(tutor: Tutor, api: ZaloStandIn, **settings: object) -> AsyncIt
     channel = ZaloChannel(tutor, config, TOKEN)
     channel.quota_backoff = 0.5
     channel.pump.interval = 0.1
-    await channel.start()
+    try:
+        await channel.start()
+    except BaseException:
+        await channel.stop()  # e.g. its webhook port was taken: free the client, try another port
+        raise
     pump = asyncio.create_task(channel.pump.run())
     try:
         yield channel
@@ -71,10 +75,15 @@ async def test_lesson_by_typed_numbers_and_words_without_diacritics(tutor: Tutor
 
 
 async def test_408_means_poll_again_at_once(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    zalo.instant_timeouts = 10  # ten "nothing yet" answers, each given at once
     async with running(tutor, zalo):
-        await zalo.wait_for(lambda s: s.timeouts >= 2, timeout=10)
+        await zalo.wait_for(lambda s: s.get_updates_calls >= 11)
+        # Ten re-polls in a row take a few local round trips; a pause after each 408 (even a fifth
+        # of the 1 s error backoff) would take two seconds or more.
+        assert zalo.get_updates_at[10] - zalo.get_updates_at[0] < 2.0
         await zalo.push_text(TU, "/start")
         await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+    assert zalo.timeouts >= 10
 
 
 async def test_server_errors_back_off_and_recover(tutor: Tutor, zalo: ZaloStandIn) -> None:
@@ -82,7 +91,9 @@ async def test_server_errors_back_off_and_recover(tutor: Tutor, zalo: ZaloStandI
     async with running(tutor, zalo):
         await zalo.push_text(TU, "/start")
         await zalo.wait_text(TU, "Bác muốn làm gì ạ?", timeout=20)
-    assert zalo.get_updates_calls >= 3
+    first, second, third = zalo.get_updates_at[:3]
+    # Backs off 1 s after the first error, then 2 s (a sleep never ends early: a lower bound holds).
+    assert second - first >= 0.95 and third - second >= 1.95
 
 
 async def test_quota_exceeded_backs_off_and_keeps_the_message(tutor: Tutor, zalo: ZaloStandIn) -> None:
@@ -109,12 +120,15 @@ async def test_stickers_images_and_unsupported_are_acknowledged(tutor: Tutor, za
 
 
 async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStandIn) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/zalo-hook"
-    hook = {"url": url, "port": port, "path": "zalo-hook", "secret_token": "hook-secret-123"}
-    async with running(tutor, zalo, mode="webhook", webhook=hook):
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(port: int) -> str:
+            url = f"http://127.0.0.1:{port}/zalo-hook"
+            hook = {"url": url, "port": port, "path": "zalo-hook", "secret_token": "hook-secret-123"}
+            await stack.enter_async_context(running(tutor, zalo, mode="webhook", webhook=hook))
+            return url
+
+        url = await on_free_port(start)
         assert zalo.webhook == {"url": url, "secret_token": "hook-secret-123"}
         update = {
             "event_name": "message.text.received",
@@ -173,13 +187,14 @@ async def test_long_volunteer_answer_is_split_and_reaches_zalo_from_another_chan
 
 
 async def test_token_never_logged(tutor: Tutor, caplog: pytest.LogCaptureFixture) -> None:
-    settings = ZaloSettings.model_validate(
-        {"enabled": True, "base_url": "http://127.0.0.1:9", "poll_timeout": 1}
-    )
-    channel = ZaloChannel(tutor, settings, TOKEN)
     caplog.set_level(logging.DEBUG)
-    task = asyncio.create_task(channel.poll())
-    await asyncio.sleep(1.5)
+    with refusing_port() as port, LogSeen("network error").watching("hocvuso.zalo") as logged:
+        settings = ZaloSettings.model_validate(
+            {"enabled": True, "base_url": f"http://127.0.0.1:{port}", "poll_timeout": 1}
+        )
+        channel = ZaloChannel(tutor, settings, TOKEN)
+        task = asyncio.create_task(channel.poll())
+        await asyncio.wait_for(logged.seen.wait(), 15)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -211,9 +226,46 @@ async def test_lesson_images_by_url_or_described(
                 assert voices == [
                     {"method": "sendVoice", "chat_id": TU, "voice_url": f"{media}/loi-chao.ogg"}
                 ]
-                assert "có hình minh họa" not in step
+                assert "🖼" not in step
             else:
                 assert photos == [] and voices == []
-                assert step.startswith("🖼 (Bước này có hình minh họa.")
+                # No media URL: the picture's one-line description stands in for it, above the step.
+                assert step.startswith("🖼 Hình bánh răng «Cài đặt», có vòng tròn đỏ chỗ cần chạm\n")
     finally:
         await t.db.close()
+
+
+async def test_group_chats_are_ignored(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    """A group is not one learner: its messages get no answer and leave no user behind."""
+    async with running(tutor, zalo):
+        for member, text in [("u-a", "/start"), ("u-b", "1"), ("u-a", "giúp")]:
+            await zalo.push(
+                {
+                    "event_name": "message.text.received",
+                    "message": {
+                        "from": {"id": member, "display_name": member, "is_bot": False},
+                        "chat": {"id": "g-thon-3", "chat_type": "GROUP"},
+                        "text": text,
+                        "message_id": f"g-{member}-{text}",
+                        "date": 1,
+                    },
+                }
+            )
+        await zalo.push_text(TU, "/start")  # a private chat after them is answered
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+        assert {m["chat_id"] for m in zalo.sent} == {TU}
+    async with tutor.db.reader() as repo:
+        assert await repo.user_by_external("zalo", "g-thon-3") is None
+
+
+async def test_baocao_on_zalo_says_how_to_get_the_file(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    from bot.clock import utcnow
+
+    async with tutor.db.transaction() as repo:
+        await repo.upsert_unit("hn", "Hà Nội", None, "tinh")
+        await repo.grant("zalo", TU, "organizer", "hn", utcnow())
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "/baocao", "Chị Hà")
+        text = await zalo.wait_text(TU, "📥 Zalo không gửi được tệp Excel.")
+        assert "hocvuso report --format xlsx --unit hn --out bao-cao.xlsx" in text
+        assert "email" not in " ".join(zalo.texts(TU))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import LESSONS
+from tests.support.ports import run_on_free_port
 from tests.support.proc import Running, hocvuso_env
 from tests.support.zalo_standin import TOKEN, ZaloStandIn
 
@@ -36,20 +36,24 @@ async def finish_lesson_by_typing(api: ZaloStandIn) -> None:
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_run_zalo(zalo: ZaloStandIn, tmp_path: Path, db_url: str, mode: str) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    hook = f"  webhook:\n    url: http://127.0.0.1:{port}/zalo\n    port: {port}\n    secret_token: zalo-hook-secret\n"
-    config = tmp_path / "c.yaml"
-    config.write_text(
-        f"telegram:\n  enabled: false\nzalo:\n  enabled: true\n  mode: {mode}\n  base_url: {zalo.base_url}\n  poll_timeout: 1\n"
-        + (hook if mode == "webhook" else ""),
-        encoding="utf-8",
-    )
-    bot = Running(["run", "--config", str(config)], hocvuso_env(db_url, LESSONS, HOCVUSO_ZALO_TOKEN=TOKEN))
+    def config(port: int) -> Path:
+        hook = f"  webhook:\n    url: http://127.0.0.1:{port}/zalo\n    port: {port}\n    secret_token: zalo-hook-secret\n"
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            f"telegram:\n  enabled: false\nzalo:\n  enabled: true\n  mode: {mode}\n  base_url: {zalo.base_url}\n  poll_timeout: 1\n"
+            + (hook if mode == "webhook" else ""),
+            encoding="utf-8",
+        )
+        return path
+
+    env = hocvuso_env(db_url, LESSONS, HOCVUSO_ZALO_TOKEN=TOKEN)
+    if mode == "webhook":
+        bot, _port = await run_on_free_port(config, env, "zalo: webhook as ")
+    else:
+        bot = Running(["run", "--config", str(config(0))], env)
     try:
         if mode == "webhook":
-            await zalo.wait_for(lambda s: s.webhook is not None, timeout=30)
+            assert zalo.webhook is not None  # registered before it said it was ready
         await finish_lesson_by_typing(zalo)
     finally:
         code = await bot.stop()

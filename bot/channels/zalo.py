@@ -100,6 +100,10 @@ def event_from_update(
     chat_id = chat.get("id") or sender.get("id")
     if not chat_id or sender.get("is_bot"):
         return None
+    if str(chat.get("chat_type") or "PRIVATE").upper() != "PRIVATE":
+        # A group is not one person: its members' messages would share one learner's progress,
+        # role and help requests. The bot talks to people in private chats only.
+        return None
     actor = Actor(CHANNEL, str(chat_id), sender.get("display_name"), via=via)
     key = str(message["message_id"]) if message.get("message_id") else None
     if name == "message.text.received" and isinstance(message.get("text"), str):
@@ -241,9 +245,9 @@ class ZaloChannel:
             url = f"{self.settings.media_base_url.rstrip('/')}/{reply.image}"
             await self.client.call("sendPhoto", chat_id=chat_id, photo=url)
         elif reply.image:
-            text = f"{NO_IMAGE}\n{text}"
+            text = f"🖼 {reply.alt}\n{text}" if reply.alt else f"{NO_IMAGE}\n{text}"
         if reply.document is not None:
-            text = f"{text}\n📎 Tệp «{reply.document.filename}» chỉ gửi được qua Telegram hoặc email."
+            text = f"{text}\n📎 Tệp «{reply.document.filename}» không gửi được qua Zalo, chỉ qua Telegram."
         for chunk in split_text(text, TEXT_LIMIT):
             await self.client.call("sendMessage", chat_id=chat_id, text=chunk)
         if reply.audio and self.settings.media_base_url:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -34,22 +35,39 @@ def build_parser() -> argparse.ArgumentParser:
         "chat", parents=[common], help="chat with the tutor in this terminal (SQLite, no token)"
     )
     chat.add_argument(
-        "--user", default="local", help="learner name; progress is kept per name (default: local)"
+        "--user",
+        default="local",
+        help="who is chatting; progress, role and waiting messages are kept per name (default: local)",
+    )
+    chat.add_argument(
+        "--files",
+        type=Path,
+        default=Path("hocvuso-files"),
+        metavar="DIR",
+        help="where pictures and files the bot sends are saved (default: ./hocvuso-files)",
     )
 
     sub.add_parser("run", parents=[common], help="run the channels enabled in the config (Telegram, Zalo)")
 
-    lessons = sub.add_parser("lessons", parents=[common], help="check or list the lesson files")
+    lessons = sub.add_parser("lessons", parents=[common], help="check, list or render the lesson files")
     lsub = lessons.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = lsub.add_parser("check", parents=[common], help="validate lesson files; exit 1 on any problem")
     check.add_argument("dir", nargs="?", help="lessons folder (default: from config)")
     listing = lsub.add_parser("list", parents=[common], help="print tracks and lessons")
     listing.add_argument("dir", nargs="?", help="lessons folder (default: from config)")
+    render = lsub.add_parser(
+        "render",
+        parents=[common],
+        help="render the SVG pictures under DIR to PNG (only missing or stale ones)",
+    )
+    render.add_argument("dir", nargs="?", help="folder to render (default: the lessons folder)")
+    render.add_argument("--force", action="store_true", help="render every picture again")
 
-    from bot.cli import admin, report
+    from bot.cli import admin, certificate, report
 
     admin.register(sub, common)
     report.register(sub, common)
+    certificate.register(sub, common)
     sub.add_parser("doctor", parents=[common], help="check config, database, migrations, lessons and tokens")
     return parser
 
@@ -64,9 +82,9 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace, Setting
 
         return run_command
     if args.command == "lessons":
-        from bot.cli.lessons import check_command, list_command
+        from bot.cli.lessons import check_command, list_command, render_command
 
-        return check_command if args.action == "check" else list_command
+        return {"check": check_command, "list": list_command, "render": render_command}[args.action]
     if args.command in ("units", "admin", "invite"):
         from bot.cli import admin
 
@@ -79,6 +97,10 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace, Setting
         from bot.cli.report import run as report_command
 
         return report_command
+    if args.command == "certificate":
+        from bot.cli.certificate import run as certificate_command
+
+        return certificate_command
     raise SystemExit(f"hocvuso: unknown command {args.command}")
 
 

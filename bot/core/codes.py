@@ -1,5 +1,6 @@
-"""Join codes (the core's part): class links (`/start c-…`), volunteer invites (`/start v-…`), and the short codes people
-type where there are no deep links (Zalo, or reading a code off a poster).
+"""Join codes (the core's part): class links (`/start c-…`), volunteer invites (`/start v-…`), team
+invitations (`t-`), session check-ins (`s-`), outreach-day check-ins (`r-`), and the short codes
+people type where there are no deep links (Zalo, or reading a code off a poster).
 
 Link codes carry 72 random bits; typed codes are short (6 characters, ~30 bits) and therefore
 rate-limited per user: after 5 wrong codes in 15 minutes, codes are refused for a while. What a
@@ -16,7 +17,7 @@ from datetime import timedelta
 import segno
 
 from bot.core.router import Router
-from bot.core.screens import show_menu
+from bot.core.screens import show_home, welcome
 from bot.core.turn import Turn
 from bot.store import Repository
 
@@ -78,15 +79,16 @@ async def redeem(turn: Turn, code: str, typed: bool, first_contact: bool = False
     if typed:
         _failed(turn)
     if first_contact:
-        turn.say(turn.w("welcome"))
-    await show_menu(turn, intro=turn.w("deep_link_unknown"))
+        turn.say(await welcome(turn))
+    await show_home(turn, intro=turn.w("deep_link_unknown"))
 
 
 async def free_short_code(repo: Repository) -> str:
-    """A typed code no class and no invitation uses yet."""
+    """A typed code no kind of code uses yet (classes, invitations, teams, sessions, outreach days):
+    a typed code is tried against every kind, so it must name one thing only."""
     while True:
         code = short_code()
-        if await repo.class_by_code(code) is None and await repo.invite_by_code(code) is None:
+        if not await repo.short_code_taken(code):
             return code
 
 

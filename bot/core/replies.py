@@ -26,7 +26,10 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None  # path relative to the lessons folder, or a generated file's name
-    image_bytes: bytes | None = None  # generated picture (QR code)
+    alt: str | None = None  # one line saying what `image` shows, for channels that cannot send it
+    image_bytes: bytes | None = None  # generated picture (QR code, certificate)
+    image_name: str | None = None  # a file name for the generated picture ("qr-lop-K2345M.png")
+    image_label: str | None = None  # what a generated picture is, in words ("mã QR" when unset)
     audio: str | None = None
     document: Document | None = None
     toast: bool = False  # a short notice; Telegram shows it as the button's popup when it can
@@ -34,12 +37,15 @@ class Reply:
     # Kept as a message of its own: a channel that merges short messages to save sends must not
     # merge this one («Chậm lại»: one sentence per message is the point).
     separate: bool = False
+    # The role whose command menu this chat should show from now on ("volunteer"…): set by the
+    # tutor when a person's role changed; channels with a command menu (Telegram) apply it.
+    commands: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
             data["buttons"] = [[b.label, b.data, int(b.nav)] for b in self.buttons]
-        for key in ("image", "audio", "sender"):
+        for key in ("image", "alt", "image_name", "image_label", "audio", "sender", "commands"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.toast:
@@ -64,6 +70,10 @@ class Reply:
             text=data.get("text", ""),
             buttons=tuple(Button(label, cb, bool(nav)) for label, cb, nav in data.get("buttons", [])),
             image=data.get("image"),
+            alt=data.get("alt"),
+            image_name=data.get("image_name"),
+            image_label=data.get("image_label"),
+            commands=data.get("commands"),
             audio=data.get("audio"),
             sender=data.get("sender"),
             toast=bool(data.get("toast")),
@@ -73,6 +83,11 @@ class Reply:
             if document
             else None,
         )
+
+
+# Channels that cannot take an uploaded file (an Excel report, a QR picture): features offer another
+# way to get it there.
+FILELESS_CHANNELS = frozenset({"zalo"})
 
 
 @dataclass

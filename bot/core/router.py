@@ -1,8 +1,12 @@
 """The registry the features fill (the aiogram habit, one router per feature) and the engine reads.
 
 A feature registers what it answers — slash commands, button actions, deep-link prefixes, raw
-buttons — with the roles allowed to use each, and what it offers the others: named screens ("menu",
-"vmenu", …) anyone can show, kinds of join code it redeems, and periodic jobs for the scheduler.
+buttons — with the roles allowed to use each (a command may carry a short description: it then
+appears in the command menu of every role allowed to use it, see `command_menu`), and what it
+offers the others: named screens ("menu", "vmenu", …) anyone can show, kinds of join code it
+redeems, periodic jobs for the scheduler, and listeners for what happened in another feature
+("lesson-completed"), which that feature emits with `bot.core.signals.emit` without knowing who
+listens.
 Features never import each other; they meet here. The engine merges every feature's router and
 checks the role on the server before any handler runs.
 
@@ -26,6 +30,8 @@ Screen = Callable[[Any, str | None], Awaitable[bool]]
 CodeKind = Callable[[Any, str, bool, bool], Awaitable[bool]]
 # job(tutor, now) → how many things it did (reminders sent, requests escalated…).
 Job = Callable[[Any, datetime], Awaitable[int]]
+# listener(turn, argument): told, inside the same turn, that something happened ("lesson-completed").
+Listener = Callable[[Any, str], Awaitable[None]]
 
 LEARNER = frozenset({"learner", "volunteer", "organizer"})
 VOLUNTEER = frozenset({"volunteer", "organizer"})
@@ -36,6 +42,9 @@ ORGANIZER = frozenset({"organizer"})
 class Route:
     handler: Handler
     roles: frozenset[str] = LEARNER
+    # Deep links only: False for a link meant for volunteers (an invitation, a team), which a
+    # first contact opens without the learner welcome.
+    welcome: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,14 +65,35 @@ class Router:
     screens: dict[str, Screen] = field(default_factory=dict)
     code_kinds: dict[str, CodeKind] = field(default_factory=dict)
     jobs: dict[str, PeriodicJob] = field(default_factory=dict)
+    # Several features may listen to one signal: called in registration order.
+    listeners: dict[str, list[Listener]] = field(default_factory=dict)
+    # Command name → its line in the command menu (Telegram's "/" menu), in registration order.
+    descriptions: dict[str, str] = field(default_factory=dict)
 
-    def command(self, *names: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
+    def command(
+        self, *names: str, roles: frozenset[str] = LEARNER, menu: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """`menu`: the description under which the first name appears in the command menus."""
+
         def register(handler: Handler) -> Handler:
             for name in names:
                 self.commands[name] = Route(handler, roles)
+            if menu:
+                self.descriptions[names[0]] = menu
             return handler
 
         return register
+
+    def command_menu(self, role: str) -> list[tuple[str, str]]:
+        """(command, description) for one role's menu: the commands of that role alone first
+        (an organizer's own tools before the volunteer tools before the learner's), each group
+        in registration order."""
+        usable = [
+            (name, text)
+            for name, text in self.descriptions.items()
+            if name in self.commands and role in self.commands[name].roles
+        ]
+        return sorted(usable, key=lambda item: len(self.commands[item[0]].roles))
 
     def action(self, *names: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -73,9 +103,11 @@ class Router:
 
         return register
 
-    def link(self, prefix: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
+    def link(
+        self, prefix: str, roles: frozenset[str] = LEARNER, welcome: bool = True
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.links[prefix] = Route(handler, roles)
+            self.links[prefix] = Route(handler, roles, welcome)
             return handler
 
         return register
@@ -108,6 +140,13 @@ class Router:
 
         return register
 
+    def on(self, signal: str) -> Callable[[Listener], Listener]:
+        def register(listener: Listener) -> Listener:
+            self.listeners.setdefault(signal, []).append(listener)
+            return listener
+
+        return register
+
     def include(self, other: Router) -> None:
         pairs: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
             (self.commands, other.commands),
@@ -117,9 +156,12 @@ class Router:
             (self.screens, other.screens),
             (self.code_kinds, other.code_kinds),
             (self.jobs, other.jobs),
+            (self.descriptions, other.descriptions),
         )
         for mine, theirs in pairs:
             clash = set(mine) & set(theirs)
             if clash:
                 raise ValueError(f"route registered twice: {sorted(clash)}")
             mine.update(theirs)
+        for signal, listeners in other.listeners.items():
+            self.listeners.setdefault(signal, []).extend(listeners)

@@ -4,6 +4,7 @@ if they have no unit). Every volunteer and organizer handler checks its untruste
 from __future__ import annotations
 
 from bot.core.turn import Turn
+from bot.store.models import Class, OutreachEvent, Team
 
 
 async def organizer_covers(turn: Turn, unit_id: str | None) -> bool:
@@ -17,3 +18,30 @@ async def organizer_covers(turn: Turn, unit_id: str | None) -> bool:
 async def organizer_scope(turn: Turn) -> list[str] | None:
     """The unit ids an organizer covers (None: all); None for anyone else, who has no unit scope."""
     return await turn.repo.scope(turn.user.unit_id) if turn.user.role == "organizer" else None
+
+
+async def manages_class(turn: Turn, klass: Class) -> bool:
+    """A class its volunteer runs; organizers manage every class of their scope."""
+    return klass.volunteer_id == turn.user.id or await organizer_covers(turn, klass.unit_id)
+
+
+async def manages_event(turn: Turn, event: OutreachEvent) -> bool:
+    """An outreach day, shift or training: its creator, the leader of its team, or an organizer of
+    its unit's subtree."""
+    if event.created_by == turn.user.id and turn.user.role in ("volunteer", "organizer"):
+        return True
+    if event.team_id is not None and turn.user.role == "volunteer":
+        team = await turn.repo.session.get(Team, event.team_id)
+        if team is not None and team.leader_id == turn.user.id:
+            return True
+    return await organizer_covers(turn, event.unit_id)
+
+
+async def volunteer_reaches(turn: Turn, unit_id: str | None) -> bool:
+    """Where a volunteer may take part (an outreach day, a team): their own unit and the units above
+    it (a province's outreach day needs commune volunteers); organizers: their scope."""
+    if turn.user.role == "organizer":
+        return await organizer_covers(turn, unit_id)
+    if turn.user.role != "volunteer" or unit_id is None or turn.user.unit_id is None:
+        return False
+    return unit_id in await turn.repo.ancestors(turn.user.unit_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,3 +46,21 @@ def ago(then: datetime, now: datetime) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} giờ trước"
     return f"{seconds // 86400} ngày trước"
+
+
+def local_day(now: datetime, days: int = 0) -> tuple[datetime, datetime]:
+    """The local calendar day of `now` (shifted by `days`) as naive-UTC [start, end)."""
+    local = now.replace(tzinfo=UTC).astimezone(TZ)
+    start = datetime(local.year, local.month, local.day, tzinfo=TZ) + timedelta(days=days)
+    end = start + timedelta(days=1)
+    return (
+        start.astimezone(UTC).replace(tzinfo=None),
+        end.astimezone(UTC).replace(tzinfo=None),
+    )
+
+
+def local_date_text(when: datetime | None) -> str:
+    """'25/11' (local), for lists where the year goes without saying."""
+    if when is None:
+        return ""
+    return when.replace(tzinfo=UTC).astimezone(TZ).strftime("%d/%m")

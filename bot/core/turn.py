@@ -7,6 +7,7 @@ replayed or stale button cannot choose anything that is not on the learner's cur
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -39,6 +40,7 @@ class TutorContext(Protocol):
     link_bases: dict[str | None, str]
     unit_bots: dict[str, str]
     default_bots: dict[str, str | None]
+
 
 
 # How long the process that handled an update owns its replies before any worker's outbox pump may
@@ -131,6 +133,34 @@ class Turn:
                 self.user.external_id,
             )
         )
+
+    def extend_screen(self, text: str, choices: list[ChoiceSpec], screen: str | None = None) -> None:
+        """Add a paragraph and buttons to the screen this turn is showing, in the same message and
+        under the same version: how a listener adds its follow-up to the screen of the feature that
+        emitted a signal (a certificate offer under a lesson's completion). The new buttons go after
+        the screen's own main choices (whose numbers people already know) and before its navigation.
+        With no screen shown in this turn, or no room left in the message, a new screen."""
+        seq = self.seq
+        for index in range(len(self.outgoing) - 1, -1, -1):
+            item = self.outgoing[index]
+            shown = (
+                item.user is self.user
+                and item.reply.buttons
+                and item.reply.buttons[0].data.startswith(f"{seq}.")
+            )
+            if not shown:
+                continue
+            current = self.choices
+            merged = [*(c for c in current if not c[2]), *choices, *(c for c in current if c[2])]
+            body = f"{item.reply.text}\n\n{text}"
+            if len(body) > 500:
+                break
+            self.state["choices"] = [list(c) for c in merged]
+            flag_modified(self.user, "state")
+            reply = dataclasses.replace(item.reply, text=body, buttons=self._buttons(seq, merged))
+            self.outgoing[index] = Outgoing(item.user, reply, item.external_id)
+            return
+        self.show(screen or self.screen or "follow-up", text, [*choices, *self.choices])
 
     def reprompt(self, text: str) -> None:
         """Say something and offer the same choices again, under the same version (old buttons stay valid)."""

@@ -6,10 +6,17 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.lessons import Catalog
+from bot.reports.campaign import SHEETS, CampaignReportBuilder
 from bot.reports.render import display
-from bot.reports.tables import SHEETS, SUMMARY, Progress, ReportBuilder, Scope, Table
+from bot.reports.tables import Progress, Scope, Table, day_bounds
 from bot.store import Repository
 from bot.store.stats import Stats, Window
+
+
+def campaign_period(settings: Settings) -> tuple[datetime | None, datetime | None]:
+    """`campaign.start`–`campaign.end` (local days, inclusive) as naive-UTC [since, until): the
+    period of a report that names none."""
+    return day_bounds(settings.campaign.start, settings.campaign.end, settings.timezone)
 
 
 async def report_scope(
@@ -38,10 +45,17 @@ async def build_tables(
     keys: list[str] | None = None,
     progress: Progress | None = None,
     learner_limit: int | None = None,
+    session_limit: int | None = None,
 ) -> list[Table]:
     keys = keys or SHEETS
-    builder = ReportBuilder(
-        Stats(repo.session), catalog, settings, scope, with_funnel="step" in keys, learner_limit=learner_limit
+    builder = CampaignReportBuilder(
+        Stats(repo.session),
+        catalog,
+        settings,
+        scope,
+        with_funnel="step" in keys,
+        learner_limit=learner_limit,
+        session_limit=session_limit,
     )
     tables = []
     for number, key in enumerate(keys, start=1):
@@ -51,31 +65,52 @@ async def build_tables(
     return tables
 
 
-def summary_text(table: Table, scope: Scope, campaign: str) -> str:
-    """/thongke: the summary table for one scope in a few short lines (≤ 500 characters)."""
-    values = {row[0]: row for row in table.rows}
-    column = {c.id: c for c in SUMMARY}
+def summary_text(table: Table, scope: Scope, campaign: str, limit: int = 500) -> str:
+    """/thongke: the summary's headline figures for one scope, "actual/target (percent)" where a
+    target is set. Within `limit` characters: with very large figures the targets, then the
+    percents, are left out (the workbook has them all)."""
+    rows = {row[0]: (number, row) for number, row in enumerate(table.rows)}
+    columns = [c.id for c in table.columns]
+    target_at, actual_at, percent_at = (columns.index(c) for c in ("target", "actual", "percent"))
+    any_target = any(row[target_at] is not None for _, row in rows.values())
 
-    def actual(metric: str, kind: str = "actual") -> str:
-        return display(values[metric][3], column[kind]) if metric in values else "—"
+    def n(metric: str) -> str:
+        if metric not in rows:
+            return "—"
+        number, row = rows[metric]
+        return display(row[actual_at], table.kind(number, actual_at))
 
-    rate_col = column["percent"]
-    lines = [
-        f"📊 {campaign} — {scope.unit_name}",
-        f"Người học: {actual('learners')} (hoạt động 7 ngày: {actual('active_7d')})",
-        f"Bài đã bắt đầu: {actual('lessons_started')} · học xong: {actual('completions')} "
-        f"({actual('completion_rate')}%)",
-        f"Lớp học: {actual('classes')} · Tình nguyện viên: {actual('volunteers')}",
-        f"Yêu cầu giúp đang chờ: {actual('help_open')} · trả lời sau (trung vị): {actual('help_median_minutes')} phút",
-        "🎯 Chỉ tiêu:",
-    ]
-    for metric, label in (
-        ("classes", "Lớp"),
-        ("learners", "Người học"),
-        ("completions", "Lượt học xong"),
-        ("volunteers", "TNV"),
-    ):
-        row = values[metric]
-        target = display(row[2], column["target"])
-        lines.append(f"• {label}: {display(row[3], column['actual'])}/{target} ({display(row[4], rate_col)})")
-    return "\n".join(lines)
+    def text(detail: int) -> str:
+        def vs(metric: str) -> str:
+            row = rows[metric][1] if metric in rows else None
+            if row is None or row[target_at] is None or detail == 0:
+                return n(metric)
+            reached = display(row[percent_at], "rate")
+            if detail == 1:
+                return f"{n(metric)} ({reached})"
+            return f"{n(metric)}/{display(row[target_at], 'int')} ({reached})"
+
+        lines = [
+            f"📊 {display(campaign[:40], 'text')} — {display(scope.unit_name[:60], 'text')}",
+            f"Người học: {vs('learners')} · 7 ngày: {n('active_7d')}",
+            f"Bài đã bắt đầu: {n('lessons_started')} · học xong: {vs('completions')} · tỉ lệ {n('completion_rate')}",
+            f"TNV: {vs('volunteers')} · yêu cầu giúp đang chờ: {n('help_open')}",
+            "🎯 Chiến dịch (kết quả/chỉ tiêu):" if detail == 2 and any_target else "🎯 Chiến dịch:",
+            f"Đội hình: {vs('teams')} · {n('team_volunteers')} ĐVTN",
+            f"Lớp đã tổ chức: {vs('classes_held')} · {n('sessions_held')} buổi",
+            f"Lượt dự lớp: {vs('attendance')}",
+            f"Dân được hỗ trợ: {vs('people_supported')} · tại trung tâm: {n('people_supported.place.center')}",
+            f"Ra quân: {vs('outreach_events')}",
+            f"Lượt ĐVTN trực trung tâm: {vs('volunteer_shifts')}",
+            f"Lượt ĐVTN tập huấn: {vs('volunteers_trained')}",
+            f"Giấy chứng nhận: {vs('certificates')}",
+        ]
+        if not any_target:  # a unit is never measured against the campaign's targets (ReportBuilder.targets)
+            lines.append("Đơn vị này chưa có chỉ tiêu riêng." if scope.unit_id else "Chưa đặt chỉ tiêu.")
+        return "\n".join(lines)
+
+    for detail in (2, 1, 0):
+        message = text(detail)
+        if len(message) <= limit:
+            return message
+    return message[:limit].rsplit("\n", 1)[0]  # whole lines only

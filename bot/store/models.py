@@ -241,3 +241,154 @@ class MediaCache(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     path: Mapped[str] = mapped_column(String(200), primary_key=True)
     file_id: Mapped[str] = mapped_column(String(200))
+
+
+# --- the campaign's own units: đội hình, buổi học, lượt hỗ trợ, ra quân, giấy chứng nhận ----------
+
+
+class Team(Base):
+    """A volunteer team (đội hình) of a unit, led by a team leader; volunteers join by its code."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(24), unique=True)  # deep-link token, ≥ 64 bits
+    short_code: Mapped[str] = mapped_column(String(12), unique=True)  # typed code, rate-limited
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class TeamMember(Base):
+    """A volunteer's team: the primary key on the volunteer keeps them in one team at a time."""
+
+    __tablename__ = "team_members"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime]
+
+
+class ClassSession(Base):
+    """One session (buổi học) of a class. Planned with a date; *held* once its volunteer started it
+    (`held_at`): "classes held" and attendance count held sessions only."""
+
+    __tablename__ = "class_sessions"
+    __table_args__ = (Index("ix_class_sessions_held", "held_at", "class_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime | None]  # planned date and time
+    place: Mapped[str | None] = mapped_column(String(160))
+    code: Mapped[str] = mapped_column(String(24), unique=True)  # check-in link, ≥ 64 bits
+    short_code: Mapped[str] = mapped_column(String(12), unique=True)  # typed check-in code
+    held_at: Mapped[datetime | None]  # started by its volunteer
+    ended_at: Mapped[datetime | None]
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    walk_ins: Mapped[int] = mapped_column(Integer, default=0)  # attendees without a phone: a number only
+    created_at: Mapped[datetime]
+
+
+class Attendance(Base):
+    """A learner at a session (điểm danh): checked in by scanning or typing its code, or ticked by
+    the volunteer from the class roster. One row per learner and session: «lượt» are rows."""
+
+    __tablename__ = "session_attendance"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    how: Mapped[str] = mapped_column(String(8))  # scan | tick
+    at: Mapped[datetime]
+
+
+class OutreachEvent(Base):
+    """A day volunteers go out together (hoạt động ra quân), a duty shift at a public-administration
+    service centre, or a training for volunteers (tập huấn): the same thing with a place type."""
+
+    __tablename__ = "outreach_events"
+    __table_args__ = (Index("ix_outreach_events_day", "starts_at", "kind"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))  # outreach | center | training
+    place: Mapped[str | None] = mapped_column(String(160))
+    starts_at: Mapped[datetime]  # the day (and time) it takes place
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    short_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class VolunteerCheckin(Base):
+    """A volunteer present at an outreach day, a duty shift or a training: one «lượt ĐVTN»."""
+
+    __tablename__ = "volunteer_checkins"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    at: Mapped[datetime]
+
+
+class SupportEntry(Base):
+    """Support given face to face (lượt hỗ trợ): what, how many people, where. Counts only: nothing
+    about the people helped (no name, phone or ID) unless one is a learner in the bot."""
+
+    __tablename__ = "support_entries"
+    __table_args__ = (
+        # Covering indexes for the reports, in the order they group by, so that 500,000 entries
+        # are summed in one pass without sorting: people per unit, kind and place; per volunteer.
+        Index("ix_support_report", "unit_id", "kind", "place", "created_at", "people"),
+        Index("ix_support_volunteer", "volunteer_id", "created_at", "people"),
+        # People supported at a session or an outreach day (the partner organizations' figures).
+        Index("ix_support_session", "session_id", "created_at", "unit_id", "people"),
+        Index("ix_support_event", "event_id", "created_at", "unit_id", "people"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # vneid | dvc | payment | phone | ai | other
+    place: Mapped[str] = mapped_column(String(12))  # session | outreach | center | home
+    people: Mapped[int] = mapped_column(Integer, default=1)
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))  # where it happened
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("outreach_events.id", ondelete="SET NULL"))
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class ClassPartner(Base):
+    """An organization co-organizing a class (ids from `campaign.partners` in the config)."""
+
+    __tablename__ = "class_partners"
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class EventPartner(Base):
+    """An organization co-organizing an outreach day or shift."""
+
+    __tablename__ = "event_partners"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class Certificate(Base):
+    """A certificate (giấy chứng nhận) for completing every lesson of a track. What was printed is
+    kept, so the verification code always answers with the same name, track and date."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "track_id", name="uq_certificates_user_track"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # verification code, ~50 random bits
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    track_id: Mapped[str] = mapped_column(String(40))
+    track_title: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(100))  # as printed; erased with the learner's data
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(index=True)

@@ -39,6 +39,34 @@ class ApiError(Exception):
         self.code, self.description, self.parameters = code, description, parameters
 
 
+class Dropped(Exception):
+    """A held call whose caller died: it is dropped unanswered and has no effect."""
+
+
+class Hold:
+    """Makes the stand-in stop inside one API call until the test lets go: the bot is then known to
+    be exactly there (waiting for that answer), which is where a crash test kills it."""
+
+    def __init__(self, methods: tuple[str, ...], match: Callable[[dict[str, Any]], bool]):
+        self.methods = methods
+        self.match = match
+        self.reached = asyncio.Event()
+        self._released = asyncio.Event()
+        self._drop = False
+
+    def release(self, drop: bool = False) -> None:
+        """Let the call go on; `drop`: its caller is gone, so it takes no effect (a message not
+        delivered, an offset not confirmed)."""
+        self._drop = drop
+        self._released.set()
+
+    async def wait(self) -> None:
+        self.reached.set()
+        await self._released.wait()
+        if self._drop:
+            raise Dropped()
+
+
 class TelegramStandIn:
     def __init__(self, token: str = TOKEN):
         self.token = token
@@ -66,12 +94,17 @@ class TelegramStandIn:
         self.filenames: dict[str, str] = {}  # form field -> file name of the latest upload
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default menu (no scope)
+        self.chat_commands: dict[
+            int, list[dict[str, Any]]
+        ] = {}  # chat id -> its own menu (BotCommandScopeChat)
         self.webhook: dict[str, Any] | None = None
         self.webhook_responses: list[int] = []
         self.flood_next = 0  # reject this many send calls with 429
         self.flood_retry_after = 1
         self.failures: list[tuple[str, ApiError]] = []  # (method, error): the next calls that fail
+        self.holds: list[Hold] = []  # calls to stop in (see `hold`)
+        self.fetched_at: dict[int, int] = {}  # update id -> len(calls) when getUpdates first handed it out
         self._changed = asyncio.Condition()
         self._server: tornado.httpserver.HTTPServer | None = None
         self.port = 0
@@ -268,8 +301,21 @@ class TelegramStandIn:
         """Make the next call of `method` (after earlier queued failures) fail with this error."""
         self.failures.append((method, ApiError(code, description, parameters)))
 
+    def hold(
+        self, methods: str | tuple[str, ...], match: Callable[[dict[str, Any]], bool] = lambda params: True
+    ) -> Hold:
+        """Stop in the next call of (one of) `methods` whose parameters match, before it takes any effect."""
+        hold = Hold((methods,) if isinstance(methods, str) else methods, match)
+        self.holds.append(hold)
+        return hold
+
     async def call(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.calls.append((method, params))
+        hold = next((h for h in self.holds if method in h.methods and h.match(params)), None)
+        if hold is not None:
+            self.holds.remove(hold)
+            await self._notify()
+            await hold.wait()
         failure = next((f for f in self.failures if f[0] == method), None)
         if failure is not None:
             self.failures.remove(failure)
@@ -303,7 +349,10 @@ class TelegramStandIn:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
                 except TimeoutError:
                     break
-        return self.pending[: int(params.get("limit") or 100)]
+        batch = self.pending[: int(params.get("limit") or 100)]
+        for update in batch:
+            self.fetched_at.setdefault(update["update_id"], len(self.calls))
+        return batch
 
     def api_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self._check_flood()
@@ -388,6 +437,18 @@ class TelegramStandIn:
         self._sync(message)
         return message
 
+    def api_editMessageCaption(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        message = self._stored(params)
+        if "caption" not in message:
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        message["caption"] = params.get("caption")
+        message["edit_date"] = int(time.time())
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._sync(message)
+        return message
+
     def api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._stored(params)
         markup = params.get("reply_markup")
@@ -417,8 +478,19 @@ class TelegramStandIn:
         return True
 
     def api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        self.commands = params.get("commands") or []
+        scope = params.get("scope") or {"type": "default"}
+        commands = params.get("commands") or []
+        if scope.get("type") == "default":
+            self.commands = commands
+        elif scope.get("type") == "chat":
+            self.chat_commands[int(scope["chat_id"])] = commands
+        else:
+            raise ApiError(400, f"Bad Request: scope {scope.get('type')} not supported by the stand-in")
         return True
+
+    def menu_of(self, chat_id: int) -> list[str]:
+        """The command names a chat's "/" menu shows: its own if set, else the default."""
+        return [c["command"] for c in self.chat_commands.get(chat_id, self.commands)]
 
     def api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token")}
@@ -453,6 +525,9 @@ class _Handler(tornado.web.RequestHandler):
         params, files = self._params()
         try:
             result = await self.standin.call(method, params, files)
+        except Dropped:
+            self._reply({"ok": False, "error_code": 503, "description": "dropped"}, 503)  # nobody reads it
+            return
         except ApiError as exc:
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:

@@ -31,6 +31,8 @@ class ZaloStandIn:
         self.timeouts = 0  # 408 answers given
         self.quota_next = 0  # answer this many sends with 429 "Quota exceeded"
         self.fail_next = 0  # answer this many getUpdates with HTTP 502
+        self.instant_timeouts = 0  # answer this many getUpdates with 408 at once (no long wait)
+        self.get_updates_at: list[float] = []  # monotonic time each getUpdates call arrived
         self.webhook: dict[str, Any] | None = None
         self.webhook_responses: list[int] = []
         self.wrap_next = True  # alternate the two webhook body shapes
@@ -119,6 +121,12 @@ class ZaloStandIn:
 
     async def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.calls.append(method)
+        try:
+            return await self._answer(method, params)
+        finally:
+            await self._notify()  # whoever waits on the bot's calls (setWebhook, getUpdates…) looks again
+
+    async def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "getMe":
             return 200, {
                 "ok": True,
@@ -131,6 +139,11 @@ class ZaloStandIn:
             }
         if method == "getUpdates":
             self.get_updates_calls += 1
+            self.get_updates_at.append(time.monotonic())
+            if self.instant_timeouts:
+                self.instant_timeouts -= 1
+                self.timeouts += 1
+                return 200, {"ok": False, "error_code": 408, "description": "Request timeout"}
             if self.fail_next:
                 self.fail_next -= 1
                 return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.core import codes
 from bot.core.links import link_base
+from bot.core.replies import Reply
 from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers
 from bot.core.screens import show_screen
@@ -26,9 +27,27 @@ def details(klass: Class) -> str:
 
 
 async def join_link(turn: Turn, klass: Class) -> str | None:
-    """The class's join link, naming the bot that serves its unit (bot.core.links)."""
+    """The class's deep link, naming the bot that serves its unit (bot.core.links)."""
     base = await link_base(turn, klass.unit_id)
     return f"{base}c-{klass.code}" if base else None
+
+
+async def how_to_join(turn: Turn, klass: Class) -> str:
+    link = await join_link(turn, klass)
+    return (
+        T["join_link"].format(link=link, code=klass.short_code)
+        if link
+        else T["join_code"].format(code=klass.short_code)
+    )
+
+
+async def class_card(turn: Turn, klass: Class, text: str) -> Reply:
+    """`text` with the class's QR code (of its join link, else of its typed code)."""
+    return Reply(
+        text,
+        image_bytes=codes.qr_png(await join_link(turn, klass) or klass.short_code),
+        image_name=f"qr-lop-{klass.short_code}.png",
+    )
 
 
 async def own_class(turn: Turn, class_id: str) -> Class | None:
@@ -47,10 +66,14 @@ async def own_class(turn: Turn, class_id: str) -> Class | None:
 
 
 def class_actions(klass: Class) -> list[ChoiceSpec]:
-    return [("📌 Giao bài cho lớp này", f"assign-to:c{klass.id}", False), OTHER_TASKS]
+    return [
+        ("📌 Giao bài cho lớp này", f"assign-to:c{klass.id}", False),
+        ("🔄 Đổi mã lớp", f"class-rotate:{klass.id}", False),
+        OTHER_TASKS,
+    ]
 
 
-@router.command("lop", roles=VOLUNTEER)
+@router.command("lop", roles=VOLUNTEER, menu="Lớp của tôi")
 @router.action("classes", roles=VOLUNTEER)
 async def my_classes(turn: Turn, _arg: str) -> None:
     classes = await turn.repo.classes_of(turn.user.id)
@@ -71,17 +94,32 @@ async def class_detail(turn: Turn, class_id: str) -> None:
     if klass is None:
         await show_screen(turn, "vmenu", T["not_found"])
         return
+    await show_class(turn, klass)
+
+
+async def show_class(turn: Turn, klass: Class, intro: str | None = None) -> None:
     count = len(await turn.repo.enrolled(klass.id))
-    link = await join_link(turn, klass)
+    text = T["class"].format(
+        name=klass.name, details=details(klass), count=count, how=await how_to_join(turn, klass)
+    )
+    card = await class_card(turn, klass, f"{intro}\n\n{text}" if intro else text)
     turn.show(
         f"class:{klass.id}",
-        T["class"].format(
-            name=klass.name,
-            details=details(klass),
-            count=count,
-            code=klass.short_code,
-            link=f"\nLink: {link}" if link else "",
-        ),
+        card.text,
         class_actions(klass),
-        image_bytes=codes.qr_png(link or klass.short_code),
+        image_bytes=card.image_bytes,
+        image_name=card.image_name,
     )
+
+
+@router.action("class-rotate", roles=VOLUNTEER)
+async def rotate_code(turn: Turn, class_id: str) -> None:
+    """New link and typed codes for a class whose code went too far (a poster, a group chat):
+    the old ones stop working; learners already in the class stay."""
+    klass = await own_class(turn, class_id)
+    if klass is None:
+        await show_screen(turn, "vmenu", T["not_found"])
+        return
+    klass.code = codes.link_code()
+    klass.short_code = await codes.free_short_code(turn.repo)
+    await show_class(turn, klass, T["rotated"].format(name=klass.name))

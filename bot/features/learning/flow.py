@@ -7,11 +7,12 @@ in the outbox of that same transaction), so a crash never loses a step the learn
 from __future__ import annotations
 
 from bot.core.lesson_state import current_lesson
+from bot.core.signals import LESSON_COMPLETED, emit
 from bot.core.split import split_text
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.learning.menus import show_tracks
 from bot.features.learning.rechecks import schedule_rechecks
-from bot.features.learning.status import missing_prerequisite, suggest_next
+from bot.features.learning.status import assigned_lessons, missing_prerequisite, suggest_next
 from bot.features.learning.steps import STEP_TYPES, Outcome
 from bot.lessons import Lesson, Step
 from bot.lessons.model import MAX_MESSAGE
@@ -51,8 +52,15 @@ def show_step(turn: Turn, lesson: Lesson, progress: Progress, intro: str | None 
         text = f"{intro}\n\n{text}"
     elif intro:
         turn.say(intro)
-    choices = view.choices + nav_choices(turn, index)
-    turn.show("step", text, choices, image=step.image, audio=step.audio, separate=slow)
+    turn.show(
+        "step",
+        text,
+        view.choices + nav_choices(turn, index),
+        image=step.image,
+        alt=step.alt,
+        audio=step.audio,
+        separate=slow,
+    )
 
 
 async def open_lesson(turn: Turn, lesson_id: str) -> None:
@@ -63,7 +71,11 @@ async def open_lesson(turn: Turn, lesson_id: str) -> None:
         return
     progress_map = await turn.repo.progress_map(turn.user.id)
     required = missing_prerequisite(lesson, progress_map)
-    if required is not None and lesson_id not in progress_map:
+    if (
+        required is not None
+        and lesson_id not in progress_map
+        and lesson_id not in await assigned_lessons(turn)
+    ):
         needed = turn.catalog.lesson(required)
         title = needed.title if needed else required
         turn.show(
@@ -193,6 +205,8 @@ async def complete(turn: Turn, lesson: Lesson, progress: Progress) -> None:
         lines.append(turn.w("complete_all"))
     choices += [(turn.w("btn_lessons"), "lessons", False), (turn.w("btn_menu"), "menu", True)]
     turn.show(f"complete:{lesson.id}", "\n".join(lines), choices)
+    # Others may follow up (the certificates feature offers a certificate when a track is done).
+    await emit(turn, LESSON_COMPLETED, lesson.id)
 
 
 async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:

@@ -34,3 +34,8 @@ class Queries:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def insert_new(self, model: Any, **values: Any) -> bool:
+        """Insert a row unless one with the same key exists (no error, even in a race): True if inserted."""
+        statement = self._insert(model).values(**values).on_conflict_do_nothing()
+        return bool((await self.session.execute(statement)).rowcount)

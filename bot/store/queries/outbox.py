@@ -62,14 +62,17 @@ class OutboxQueries(Queries):
         now: datetime,
         lease: timedelta,
         limit: int = 50,
+        external_id: str | None = None,
         *,
         bot: str | None = None,
         default: bool = True,
         others: tuple[str, ...] = (),
     ) -> list[tuple[Outbox, str]]:
         """Due, unsent messages for a channel's bot with the recipient's platform id, leased so
-        another worker does not send them too. The `default` bot also takes messages with no bot,
-        or with a bot that is not among the `others` configured (one removed from the config).
+        another worker does not send them too; only one recipient's with `external_id` (the
+        console, where each open chat delivers its own person's messages). The `default` bot also
+        takes messages with no bot, or with a bot that is not among the `others` configured (one
+        removed from the config).
 
         A reply to the user's own message is superseded once the user's conversation has moved on to
         a later turn (its sender died before marking it sent; the user answered it or went on):
@@ -101,6 +104,8 @@ class OutboxQueries(Queries):
             .order_by(Outbox.id)
             .limit(limit)
         )
+        if external_id is not None:
+            query = query.where(User.external_id == external_id)
         if self.dialect == "postgresql":
             query = query.with_for_update(of=Outbox, skip_locked=True)
         rows = []

@@ -1,7 +1,7 @@
 """several bots per channel: the bot a user started with, the bot that sends a message
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0005
+Revises: 0002
 Create Date: 2026-11-27 09:00:00
 """
 
@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0003"
-down_revision = "0001"
+revision = "0005"
+# The newest revision on main when this branch last merged it: re-point on every merge.
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
