@@ -80,9 +80,12 @@ def mergeable(first: Reply, second: Reply, limit: int = MERGE_LIMIT) -> bool:
         and not second.toast
         and not second.separate
         and first.sender == second.sender
+        and (first.commands is None or second.commands in (None, first.commands))
     )
     media = (
         first.image,
+        first.alt,
+        second.alt,
         first.image_bytes,
         first.audio,
         first.document,
@@ -95,7 +98,12 @@ def mergeable(first: Reply, second: Reply, limit: int = MERGE_LIMIT) -> bool:
 
 
 def merge(first: Reply, second: Reply) -> Reply:
-    return Reply(text=f"{first.text}\n\n{second.text}", buttons=second.buttons, sender=second.sender)
+    return Reply(
+        text=f"{first.text}\n\n{second.text}",
+        buttons=second.buttons,
+        sender=second.sender,
+        commands=second.commands or first.commands,  # a role's new command menu rides along
+    )
 
 
 @dataclass
