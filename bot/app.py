@@ -11,7 +11,7 @@ from bot.config import ConfigError, Settings
 from bot.core import codes
 from bot.core.engine import Tutor
 from bot.core.router import Router
-from bot.features import account, classes, help, learning, organizer, volunteers
+from bot.features import account, classes, help, learning, organizer, volunteers, web_signin
 from bot.lessons import Catalog, load_catalog
 from bot.store import Database, DatabaseError
 
@@ -47,7 +47,7 @@ def build_router() -> Router:
     """Every feature's routes in one router. The order is the order jobs run in on each scheduler
     tick (escalations first) and the order join-code kinds are tried in (classes, then invites)."""
     router = Router()
-    for feature in (help, learning, codes, classes, volunteers, organizer, account):
+    for feature in (help, learning, codes, classes, volunteers, organizer, account, web_signin):
         router.include(feature.router)
     return router
 

@@ -46,10 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing = lsub.add_parser("list", parents=[common], help="print tracks and lessons")
     listing.add_argument("dir", nargs="?", help="lessons folder (default: from config)")
 
-    from bot.cli import admin, report
+    from bot.cli import admin, report, web
 
     admin.register(sub, common)
     report.register(sub, common)
+    web.register(sub, common)
     sub.add_parser("doctor", parents=[common], help="check config, database, migrations, lessons and tokens")
     return parser
 
@@ -79,6 +80,10 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace, Setting
         from bot.cli.report import run as report_command
 
         return report_command
+    if args.command == "web":
+        from bot.cli.web import run as web_command
+
+        return web_command
     raise SystemExit(f"hocvuso: unknown command {args.command}")
 
 

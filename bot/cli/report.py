@@ -12,10 +12,11 @@ from bot.app import load_lessons, open_database
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.reports.build import build_tables, report_scope
+from bot.reports.dashboard import EXTRA, build_any
 from bot.reports.render import to_csv, to_text, to_xlsx
 from bot.reports.tables import SHEETS, WORKBOOK_LEARNERS, day_bounds
 
-BY = ["unit", "class", "lesson", "volunteer", "step", "learner"]
+BY = ["unit", "class", "lesson", "volunteer", "step", "learner", *EXTRA]
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,7 +50,10 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
             # "Active in the last 7 days" means the 7 days up to the end of the period reported on.
             now = utcnow() if until is None else min(utcnow(), until)
             scope = await report_scope(repo, args.unit, now, since, until, args.mask_names)
-            if args.format == "xlsx":
+            if args.by in EXTRA:  # the dashboard's trend and help tables (bot/reports/dashboard.py)
+                keys = ["summary", args.by] if args.format == "xlsx" else [args.by]
+                tables = await build_any(repo, catalog, settings, scope, keys)
+            elif args.format == "xlsx":
                 keys = SHEETS if args.by is None else ["summary", args.by]
                 tables = await build_tables(
                     repo, catalog, settings, scope, keys, _progress, WORKBOOK_LEARNERS

@@ -9,7 +9,10 @@ from bot.store.queries.learning import LearningQueries
 from bot.store.queries.outbox import OutboxQueries
 from bot.store.queries.updates import UpdateQueries
 from bot.store.queries.users import UserQueries
+from bot.store.queries.web import WebQueries
 
 
-class Repository(UpdateQueries, UserQueries, LearningQueries, ClassQueries, HelpQueries, OutboxQueries):
+class Repository(
+    UpdateQueries, UserQueries, LearningQueries, ClassQueries, HelpQueries, OutboxQueries, WebQueries
+):
     """Every query of the chat path, on one transaction's session."""

@@ -12,6 +12,7 @@ from bot.core.router import ORGANIZER, Router
 from bot.core.scope import organizer_covers
 from bot.core.timefmt import local_text
 from bot.core.turn import ChoiceSpec, Turn
+from bot.core.weblinks import DOWNLOAD_TTL, FILELESS_CHANNELS, download_link, web_base
 from bot.reports import build_tables, report_scope, summary_text
 from bot.reports.render import to_xlsx
 from bot.reports.tables import WORKBOOK_LEARNERS, local
@@ -39,6 +40,10 @@ T = {
     "moved_learner": "Từ nay tình nguyện viên {volunteer} sẽ giúp {b} học ạ.",
     "usage_move": "Cách dùng: /chuyen <số học viên> <số tình nguyện viên>, ví dụ /chuyen 12 7.",
     "not_found": "Không tìm thấy, hoặc không thuộc phạm vi của bạn.",
+    "report_link": (
+        "📥 Báo cáo Excel: {unit}. Zalo không gửi được tệp, bạn tải về qua link này "
+        "(dùng một lần, trong {minutes} phút, chỉ dành cho bạn):\n{link}"
+    ),
 }
 
 
@@ -176,6 +181,16 @@ async def stats(turn: Turn, _arg: str) -> None:
 @router.command("baocao", roles=ORGANIZER)
 @router.action("report", roles=ORGANIZER)
 async def excel_report(turn: Turn, _arg: str) -> None:
+    base = web_base(turn.tutor.settings)
+    if turn.user.channel in FILELESS_CHANNELS and base is not None:
+        # The workbook is built when the link is opened (bot/web), for the scope the person has then.
+        unit = await turn.repo.unit(turn.user.unit_id) if turn.user.unit_id else None
+        link = await download_link(turn.repo, base, turn.user.id, turn.now)
+        minutes = int(DOWNLOAD_TTL.total_seconds() // 60)
+        unit_name = unit.name if unit else "Toàn chiến dịch"
+        turn.say(T["report_link"].format(unit=unit_name, minutes=minutes, link=link))
+        await show_organizer_menu(turn)
+        return
     scope = await _scope(turn)
     tables = await build_tables(
         turn.repo, turn.catalog, turn.tutor.settings, scope, learner_limit=WORKBOOK_LEARNERS

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from bot.store.models import HelpRequest, Outbox, Pairing, Recheck, User
+from bot.store.models import HelpRequest, Outbox, Pairing, Recheck, User, WebSession, WebToken
 from bot.store.queries.hot import hot_statements
 from bot.store.queries.units import UnitQueries
 
@@ -60,6 +60,9 @@ class UserQueries(UnitQueries):
         await self.session.execute(delete(Outbox).where(Outbox.user_id == user_id, Outbox.sent_at.is_(None)))
         await self.session.execute(update(Outbox).where(Outbox.user_id == user_id).values(payload={}))
         await self.session.execute(delete(Recheck).where(Recheck.user_id == user_id))
+        # Signed-in dashboard browsers and unused links end with the data.
+        await self.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+        await self.session.execute(delete(WebToken).where(WebToken.user_id == user_id))
 
     async def grant(
         self, channel: str, external_id: str, role: str, unit_id: str | None, now: datetime
