@@ -84,7 +84,7 @@ async def _viewer(repo: Repository, user: User) -> Viewer:
     scope = await repo.scope(user.unit_id) if user.role == "organizer" else None
     return Viewer(
         user_id=user.id,
-        name=user.display_name or f"#{user.id}",
+        name=user.display_name or f"Người dùng #{user.id}",
         role=user.role,
         unit_id=user.unit_id,
         unit_name=unit.name if unit else "Toàn chiến dịch",
