@@ -22,7 +22,7 @@ from tests.support.clock import Clock as FrozenClock
 from tests.support.dialog import Chat
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS, cli_link, dashboard, need_chromium
 from tests.test_reports import run_report
-from tests.test_reports import seeded as seeded  # noqa: F401  (the report tests' campaign, reused)
+from tests.test_reports import seeded as seeded
 
 pytestmark = pytest.mark.dates
 
@@ -98,7 +98,7 @@ async def test_organizer_signs_in_and_sees_the_cli_figures(
     seeded,
     db_url: str,
     browser: Browser,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     tutor, _clock = seeded
     async with dashboard(tutor) as base:
@@ -211,7 +211,7 @@ async def test_a_commune_organizer_and_a_volunteer_see_only_theirs(
     seeded,
     db_url: str,
     browser: Browser,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     tutor, _clock = seeded
     async with dashboard(tutor) as base:
@@ -257,7 +257,7 @@ async def test_a_link_expires_after_ten_minutes(
     seeded,
     db_url: str,
     browser: Browser,
-    clock: FrozenClock,  # noqa: F811
+    clock: FrozenClock,
 ) -> None:
     tutor, _ = seeded
     async with dashboard(tutor) as base:

@@ -76,6 +76,8 @@ async def current_viewer(request: Request) -> Viewer | None:
             fresh = await repo.web_session(raw)
             if fresh is not None:
                 fresh.last_seen_at = now
+        # A changed session is signed and sent again: the cookie's own 12 hours start over too.
+        request.session["seen"] = now.strftime("%Y-%m-%dT%H:%M")
     return viewer
 
 

@@ -205,5 +205,3 @@ async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
         and event.step_id in quiz_steps
     }
     return len(right)
-
-
