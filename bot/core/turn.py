@@ -37,7 +37,6 @@ class TutorContext(Protocol):
     router: Router
     link_base: str | None
 
-
 # How long the process that handled an update owns its replies before any worker's outbox pump may
 # send them instead (it died between commit and send). Short: the learner waits at most this long.
 DIRECT_LEASE = timedelta(seconds=8)

@@ -205,3 +205,5 @@ async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
         and event.step_id in quiz_steps
     }
     return len(right)
+
+
