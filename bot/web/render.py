@@ -16,6 +16,9 @@ from bot.reports.render import csv_value, display
 from bot.reports.tables import Table
 from bot.web.context import web
 
+# A phone shows a few hundred rows at most; the downloads carry everything.
+ROW_LIMIT = 300
+
 
 @dataclass
 class Cell:
@@ -55,12 +58,15 @@ def view(
     sort: tuple[str | None, str] | None = None,
     sort_href: Any = None,
     csv: str | None = None,
+    only: Any = None,
+    limit: int = ROW_LIMIT,
 ) -> TableView:
     """`links`: column id → function(row) → address or None; `sort`: (column id, "asc"/"desc") to
-    sort rows by (None: as built); `sort_href`: function(column id, direction) → address."""
+    sort rows by (None: as built); `sort_href`: function(column id, direction) → address; `only`:
+    function(row) → shown?; `limit`: rows shown at most (after sorting; the CSV has them all)."""
     columns = [c for c in table.columns if c.id not in hide]
     index = {c.id: i for i, c in enumerate(table.columns)}
-    rows = list(table.rows)
+    rows = [r for r in table.rows if only(r)] if only else list(table.rows)
     sort_id, direction = sort if sort else (None, "asc")
     if sort_id in index:
         position = index[sort_id]
@@ -80,6 +86,10 @@ def view(
                 following = "desc" if numeric else "asc"
             header.href, header.sorted = sort_href(column.id, following), current
         headers.append(header)
+    note = table.note
+    if len(rows) > limit:
+        rows = rows[:limit]
+        note = f"Chỉ hiện {limit} dòng đầu theo cách xếp đang chọn; bảng đầy đủ ở tệp CSV."
     cells = []
     for row in rows:
         line = []
@@ -97,7 +107,7 @@ def view(
             )
         cells.append(line)
     return TableView(
-        table.key, table.title, headers, cells, table.note, csv, row_keys=[str(csv_value(r[0])) for r in rows]
+        table.key, table.title, headers, cells, note, csv, row_keys=[str(csv_value(r[0])) for r in rows]
     )
 
 

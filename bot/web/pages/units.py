@@ -16,6 +16,8 @@ async def units(request: Request) -> Response:
     async with organizer_view(request) as v:
         (table,) = await v.tables("unit")
         shown = v.filters.unit_id
+        # One level at a time: the unit shown and the units right under it (campaign-wide: the
+        # provinces). Their figures are the report's rows; the CSV has the whole tree.
         unit_view = view(
             table,
             hide=("unit_id", "parent_id"),
@@ -23,6 +25,7 @@ async def units(request: Request) -> Response:
             sort=v.sort(),
             sort_href=v.sort_href("#bang-don-vi"),
             csv=v.csv("unit"),
+            only=lambda r: r[0] == shown or (r[2] or None) == shown or (shown is None and not r[0]),
         )
         has_children = any(row[2] == shown for row in table.rows if row[0]) if shown else True
         classes = None
