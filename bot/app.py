@@ -20,7 +20,7 @@ log = logging.getLogger("hocvuso")
 
 def load_lessons(settings: Settings) -> Catalog:
     """The valid lessons; every problem is one operator line (path:line: message), never fatal."""
-    result = load_catalog(settings.lessons_dir)
+    result = load_catalog(settings.lessons_dir, settings.address)
     for problem in result.problems:
         log.warning("lesson problem: %s", problem)
     if result.problems:

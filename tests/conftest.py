@@ -107,7 +107,7 @@ async def make_tutor(db_url: str, lessons: Path = LESSONS, **extra: object) -> T
     settings = make_settings(db_url, lessons, **extra)
     db = Database(settings.database_url)
     await db.migrate()
-    result = load_catalog(settings.lessons_dir)
+    result = load_catalog(settings.lessons_dir, settings.address)
     assert not result.problems, result.problems
     return Tutor(db, result.catalog, settings, build_router())
 

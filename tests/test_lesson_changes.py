@@ -36,7 +36,7 @@ async def resume(folder: Path, db_url: str) -> str:
 
 
 async def test_step_removed(tmp_path: Path, sqlite_url: str) -> None:
-    folder = await at_step(tmp_path, sqlite_url, ["1", "2"])  # on step 3 "thuc-hanh"
+    folder = await at_step(tmp_path, sqlite_url, ["1", "khong"])  # on step 3 "thuc-hanh"
     path = folder / LESSON
     text = path.read_text(encoding="utf-8")
     path.write_text(
@@ -59,7 +59,7 @@ async def test_step_renamed(tmp_path: Path, sqlite_url: str) -> None:
 
 
 async def test_steps_reordered(tmp_path: Path, sqlite_url: str) -> None:
-    folder = await at_step(tmp_path, sqlite_url, ["1", "2"])  # on "thuc-hanh" (step 3)
+    folder = await at_step(tmp_path, sqlite_url, ["1", "khong"])  # on "thuc-hanh" (step 3)
     path = folder / LESSON
     text = path.read_text(encoding="utf-8")
     block = "  - id: thuc-hanh\n    practice: Bác mở Cài đặt trên điện thoại.\n"
@@ -95,6 +95,6 @@ async def test_quiz_options_changed_under_a_pending_answer(tmp_path: Path, sqlit
     path.write_text(text, encoding="utf-8")
     tutor = await make_tutor(sqlite_url, folder)
     chat = Chat(tutor)
-    replies = await chat.say("2")  # the stored screen still says option 2: it is still the right one
+    replies = await chat.say("khong")  # the stored screen's «Không» is still the right option
     assert replies[0].text.startswith("✅ Đúng rồi!")
     await tutor.db.close()

@@ -239,13 +239,14 @@ def test_check_warns_about_an_option_whose_number_is_another_choice_number(tmp_p
     result = load_catalog(tmp_path)
     assert result.problems == []
     assert [lesson.id for lesson in result.catalog.lessons] == ["so-lan"]  # a warning leaves nothing out
-    # «1» is at its own place; «5» is «Hỏi người giúp» on Zalo's list; «Số 2» reads as 2, not «5»;
-    # «3 lần» is words, not a number.
+    # Options are shuffled per learner, so «1», «5» (a navigation line on Zalo's list) and «Số 2»
+    # (reads as 2) each clash with some learner's numbered list; «3 lần» is words, not a number.
     assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [
+        (12, "step 2 › quiz › option 1"),
         (14, "step 2 › quiz › option 2"),
         (19, "step 2 › quiz › option 4"),
     ]
-    assert "typing 2 picks this option" in result.warnings[1].message
+    assert "typing 2 picks this option" in result.warnings[2].message
 
 
 def test_check_command_prints_warnings_and_passes(tmp_path: Path) -> None:
@@ -253,19 +254,20 @@ def test_check_command_prints_warnings_and_passes(tmp_path: Path) -> None:
     proc = run_check(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith(f"{lesson}:14: warning: step 2 › quiz › option 2: «5» is also choice number 5")
-    assert lines[1].startswith(
-        f"{lesson}:19: warning: step 2 › quiz › option 4: «Số 2» is also choice number 2"
+    assert lines[0].startswith(f"{lesson}:12: warning: step 2 › quiz › option 1: «1» is also a choice number")
+    assert lines[1].startswith(f"{lesson}:14: warning: step 2 › quiz › option 2: «5» is also a choice number")
+    assert lines[2].startswith(
+        f"{lesson}:19: warning: step 2 › quiz › option 4: «Số 2» is also a choice number"
     )
-    assert lines[2:] == ["OK: 1 lessons, 2 steps, 1 tracks, 2 warning(s)"]
+    assert lines[3:] == ["OK: 1 lessons, 2 steps, 1 tracks, 3 warning(s)"]
     # With an error as well, the error fails the check and the warnings are still listed.
     (tmp_path / "hong.yaml").write_text(
         "id: hong\ntitle: H\ntrack: t\norder: 2\nsteps: []\n", encoding="utf-8"
     )
     proc = run_check(tmp_path)
     assert proc.returncode == 1
-    assert sum(": warning: " in line for line in proc.stdout.splitlines()) == 2
-    assert proc.stderr.strip() == "1 problem(s), 2 warning(s) in 3 file(s)"
+    assert sum(": warning: " in line for line in proc.stdout.splitlines()) == 3
+    assert proc.stderr.strip() == "1 problem(s), 3 warning(s) in 3 file(s)"
 
 
 def test_numbers_test_lesson_has_no_warning() -> None:

@@ -89,19 +89,19 @@ async def seed(tutor: Tutor, clock: Clock) -> None:
         await chat.send(Start(f"c-{classes[volunteer].code}"))
         people[ext] = chat
     # a1: right first time, 10 minutes; then re-tries and stops at the question.
-    await finish(people["a1"], clock, 0, 10, ["2"])
+    await finish(people["a1"], clock, 0, 10, ["khong"])
     clock.at(24 * 60)
     await people["a1"].say("/start l-thu-nghiem")
     await people["a1"].say("1")
     # a2: wrong, then right; 30 minutes; then starts bai-hai and stops on its first step.
-    await finish(people["a2"], clock, 5, 30, ["1", "2"])
+    await finish(people["a2"], clock, 5, 30, ["co", "khong"])
     await people["a2"].say("/start l-bai-hai")
     # a3: gives up at the question.
     clock.at(60)
     await people["a3"].say("/start l-thu-nghiem")
     await people["a3"].say("1")
     # b1: wrong twice (shown the answer), 20 minutes.
-    await finish(people["b1"], clock, 10, 20, ["1", "1"])
+    await finish(people["b1"], clock, 10, 20, ["co", "co"])
     # b2 never starts. a3 asks for help, nobody answers yet.
     await people["a3"].say("/giupdo")
     clock.at(3 * 24 * 60)

@@ -40,7 +40,7 @@ async def test_progress_survives_a_new_process(db_url: str) -> None:
 
 async def test_every_answer_is_an_event(tutor) -> None:
     chat = Chat(tutor)
-    for line in ["/start l-thu-nghiem", "1", "1", "2", "xong", "1"]:
+    for line in ["/start l-thu-nghiem", "1", "co", "khong", "xong", "1"]:
         await chat.say(line)
     async with tutor.db.reader() as repo:
         events = (await repo.session.execute(select(StepEvent).order_by(StepEvent.id))).scalars().all()
@@ -87,8 +87,10 @@ async def test_two_updates_of_one_learner_apply_in_order(tutor) -> None:
     chat = Chat(tutor)
     await chat.say("/start l-thu-nghiem")
     button = chat.last_buttons[0].data  # "Tiếp tục" on step 1
-    # Sent together: the first advances to the quiz, the second (typed "2" = «Không») answers it.
-    results = await asyncio.gather(chat.send(Choice(button), update_id=1), chat.send(Text("2"), update_id=2))
+    # Sent together: the first advances to the quiz, the second (typed «không») answers it.
+    results = await asyncio.gather(
+        chat.send(Choice(button), update_id=1), chat.send(Text("không"), update_id=2)
+    )
     assert results[0][-1].text.startswith("Bước 2/4")
     assert results[1][0].text.startswith("✅ Đúng rồi!")
 
@@ -96,7 +98,7 @@ async def test_two_updates_of_one_learner_apply_in_order(tutor) -> None:
 async def test_other_learners_are_not_blocked(tutor) -> None:
     a, b = Chat(tutor, Actor("console", "a", "A")), Chat(tutor, Actor("console", "b", "B"))
     await asyncio.gather(*(c.say("/start l-thu-nghiem") for c in (a, b)))
-    await asyncio.gather(a.say("1"), b.say("1"), a.say("2"), b.say("1"))
+    await asyncio.gather(a.say("1"), b.say("1"), a.say("khong"), b.say("co"))
     async with tutor.db.reader() as repo:
         # Order by the learner, not the row id: the two first messages race for the id sequence.
         query = select(User.external_id, Progress.step_id).join(User, User.id == Progress.user_id)

@@ -103,7 +103,7 @@ async def test_full_campaign_flow(world) -> None:
     # Help mid-step: the volunteer receives the context and answers through the bot.
     await lan.send(Choice(note.buttons[0].data))
     await lan.say("1")
-    await lan.say("1")  # a wrong answer on the quiz
+    await lan.say("co")  # a wrong answer on the quiz
     await lan.say("giúp")
     request_note = minh.received()[-1]
     assert request_note.text.startswith("🙋 Bà Lan cần giúp (yêu cầu #")
@@ -303,7 +303,7 @@ async def test_help_escalates_to_the_units_organizers(world, clock) -> None:
 
 async def test_rechecks_at_3_7_30_days_are_recorded(tutor, clock) -> None:
     lan = Chat(tutor, Actor("console", "lan", "Bà Lan"))
-    for line in ["/start l-thu-nghiem", "1", "2", "xong", "1"]:
+    for line in ["/start l-thu-nghiem", "1", "khong", "xong", "1"]:
         await lan.say(line)
     done_at = clock.now
     async with tutor.db.reader() as repo:
@@ -317,7 +317,16 @@ async def test_rechecks_at_3_7_30_days_are_recorded(tutor, clock) -> None:
     async with tutor.db.reader() as repo:
         user = await repo.user_by_external("console", "lan")
     question = user.state["choices"]
-    assert question[1][0] == "Không" and question[1][1].startswith("recheck:")
+    # The lesson's options (in this learner's order), then «Để sau»; each names the option itself.
+    assert sorted(label for label, _action, _nav in question[:3]) == [
+        "Có",
+        "Có, nếu họ nói là nhân viên ngân hàng",
+        "Không",
+    ]
+    assert question[3][0] == "Để sau"
+    assert {action for label, action, _nav in question[:3] if label == "Không"} == {
+        f"recheck:{due[0].id}.2"
+    }
     replies = await lan.say("khong")
     assert replies[0].text.startswith("✅ Đúng rồi!")
     async with tutor.db.reader() as repo:

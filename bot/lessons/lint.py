@@ -8,6 +8,7 @@ of that shape and add it to `CHECKS`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,9 +24,9 @@ QUIZ_NAV_BUTTONS = 4
 
 
 def number_options_out_of_place(lesson: Lesson) -> Iterator[tuple[Where, str]]:
-    """An option that reads as a number which is also a choice number on its screen, but not its
-    own («2» as the first option): typing «2» picks that option (what a button says wins), while a
-    learner reading the numbered list may have meant the second line."""
+    """An option that reads as a choice number on its screen («2»): typing «2» picks that option
+    (what a button says wins), while a learner reading the numbered list may have meant the second
+    line. Options are shuffled per learner, so such an option is out of place for most of them."""
     for step_index, step in enumerate(lesson.steps):
         if step.quiz is None:
             continue
@@ -34,18 +35,75 @@ def number_options_out_of_place(lesson: Lesson) -> Iterator[tuple[Where, str]]:
         for option_index, option in enumerate(options):
             key = number_key(option.text)
             number = int(key) if key is not None else 0
-            if not 1 <= number <= on_screen or number == option_index + 1:
+            if not 1 <= number <= on_screen:
                 continue
-            fix = f"move it to position {number} or add a word" if number <= len(options) else "add a word"
             yield (
                 ("steps", step_index, "quiz", "options", option_index, "text"),
-                f"step {step_index + 1} › quiz › option {option_index + 1}: «{option.text}» is also choice "
-                f"number {number} on this screen; typing {number} picks this option, not line {number} "
-                f"of the numbered list: {fix} (e.g. «{number} lần»)",
+                f"step {step_index + 1} › quiz › option {option_index + 1}: «{option.text}» is also a "
+                f"choice number on this screen (options are shuffled per learner); typing {number} "
+                f"picks this option, not line {number} of the numbered list: add a word (e.g. «{number} lần»)",
             )
 
 
-CHECKS: tuple[LessonCheck, ...] = (number_options_out_of_place,)
+def too_few_options(lesson: Lesson) -> Iterator[tuple[Where, str]]:
+    """With two options and two tries, a quiz cannot be failed: it measures nothing."""
+    for step_index, step in enumerate(lesson.steps):
+        if step.quiz is not None and len(step.quiz.options) < 3:
+            yield (
+                ("steps", step_index, "quiz", "options"),
+                f"step {step_index + 1} › quiz: only {len(step.quiz.options)} options; with a second try "
+                "it cannot be failed: give it 3 or 4 (wrong ones that are real misconceptions)",
+            )
+
+
+def right_option_always_longest(lesson: Lesson) -> Iterator[tuple[Where, str]]:
+    """When the right option is the longest in every quiz of a lesson, a learner who always picks the
+    longest scores 100%."""
+    quizzes = [(index, step.quiz) for index, step in enumerate(lesson.steps) if step.quiz is not None]
+    if not quizzes:
+        return
+    for _index, quiz in quizzes:
+        right = len(quiz.options[quiz.correct_index].text)
+        if any(len(o.text) >= right for i, o in enumerate(quiz.options) if i != quiz.correct_index):
+            return
+    first = quizzes[0][0]
+    yield (
+        ("steps", first, "quiz", "options"),
+        f"in all {len(quizzes)} quiz(zes) of this lesson the right option is the longest: a learner who "
+        "always picks the longest scores 100%; make a wrong option as long as the right one",
+    )
+
+
+_DOCTOR = re.compile(r"\bBác sĩ\b")
+_LOWER_ADDRESS = re.compile(r"\bbác\b(?! sĩ)")
+
+
+def address_word_misused(lesson: Lesson) -> Iterator[tuple[Where, str]]:
+    """«Bác» (capitalised) is the learner and is replaced by the configured address («Cô»…): «Bác sĩ»
+    would become «Cô sĩ», and a lower-case «bác» meant as the learner would stay «bác»."""
+    for step_index, step in enumerate(lesson.steps):
+        options = step.quiz.options if step.quiz else []
+        for text in [step.text, *(o.text for o in options), *(o.explain for o in options)]:
+            if _DOCTOR.search(text):
+                yield (
+                    ("steps", step_index),
+                    f"step {step_index + 1}: «Bác sĩ» at the start of a sentence "
+                    "would read «Cô sĩ» for a campaign that says «Cô»: rephrase («Khi gặp bác sĩ…»)",
+                )
+            if _LOWER_ADDRESS.search(text):
+                yield (
+                    ("steps", step_index),
+                    f"step {step_index + 1}: lower-case «bác»: write the learner's "
+                    "address as «Bác» (it is replaced by the configured form of address)",
+                )
+
+
+CHECKS: tuple[LessonCheck, ...] = (
+    number_options_out_of_place,
+    too_few_options,
+    right_option_always_longest,
+    address_word_misused,
+)
 
 
 def lesson_warnings(lesson: Lesson) -> Iterator[tuple[Where, str]]:

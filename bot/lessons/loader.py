@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.lessons.address import ADDRESS, readdress
 from bot.lessons.catalog import Catalog
 from bot.lessons.lint import lesson_warnings
 from bot.lessons.model import Lesson, Track
@@ -221,8 +222,12 @@ def _load_tracks(root: Path, problems: list[Problem]) -> tuple[dict[str, Track],
     return tracks, track_lines, name
 
 
-def load_catalog(root: str | os.PathLike[str]) -> LoadResult:
-    """Load every lesson under `root`. Invalid lessons are left out and reported, never raised."""
+def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadResult:
+    """Load every lesson under `root`. Invalid lessons are left out and reported, never raised.
+
+    Lessons address the learner as «Bác» (capitalised; lower-case «bác» is an ordinary word, as in
+    «bác sĩ»); with another form of address configured («Cô», «Chú»), every such «Bác» in what a
+    learner reads becomes that word."""
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
@@ -263,7 +268,7 @@ def load_catalog(root: str | os.PathLike[str]) -> LoadResult:
             Problem(name, _line_for(key_path, lines), message, warning=True)
             for key_path, message in lesson_warnings(lesson)
         )
-        lessons[lesson.id] = lesson
+        lessons[lesson.id] = readdress(lesson, address)
         where[lesson.id] = (name, lines)
     # Prerequisites are checked once all lessons are known; a lesson with a dangling one is left out,
     # and so, in turn, is a lesson that requires a lesson left out.
@@ -357,3 +362,4 @@ def _cycles(lessons: dict[str, Lesson]) -> list[str]:
         if lesson_id not in state:
             visit(lesson_id, [])
     return sorted(looped)
+

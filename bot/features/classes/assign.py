@@ -138,7 +138,9 @@ async def _assign(turn: Turn, target: str, lesson_id: str) -> None:
             created_at=turn.now,
         )
     )
-    note = T["assigned_learner"].format(volunteer=display(turn.user), title=lesson.title)
+    note = T["assigned_learner"].format(
+        volunteer=display(turn.user), title=lesson.title, b=turn.tutor.words.address
+    )
     for learner in learners:
         turn.notify(learner, Reply(note, buttons=(Button("▶️ Học ngay", f"l.{lesson.id}"),)))
     await show_screen(turn, "vmenu", T["assigned"].format(title=lesson.title, target=label))

@@ -29,11 +29,11 @@ async def redeem_class_code(turn: Turn, code: str, typed: bool, first_contact: b
 
 
 async def join_class(turn: Turn, klass: Class) -> None:
-    learner = turn.user
-    joined = await turn.repo.enroll(klass.id, learner.id, turn.now)
+    learner, b = turn.user, turn.tutor.words.address
+    newly_enrolled = await turn.repo.enroll(klass.id, learner.id, turn.now)
     volunteer = await turn.repo.user(klass.volunteer_id)
-    if not joined:
-        await show_menu(turn, intro=T["already_joined"].format(name=klass.name))
+    if not newly_enrolled:
+        await show_menu(turn, intro=T["already_joined"].format(name=klass.name, b=b))
         return
     if learner.unit_id is None:
         learner.unit_id = klass.unit_id
@@ -42,7 +42,7 @@ async def join_class(turn: Turn, klass: Class) -> None:
         turn.notify(volunteer, Reply(T["new_learner"].format(learner=display(learner), name=klass.name)))
     place = f" ({klass.place})" if klass.place else ""
     vname = display(volunteer) if volunteer else "của lớp"
-    await show_menu(turn, intro=T["joined"].format(name=klass.name, place=place, volunteer=vname))
+    await show_menu(turn, intro=T["joined"].format(name=klass.name, place=place, volunteer=vname, b=b))
 
 
 @router.link("c-")

@@ -1,4 +1,5 @@
-"""What the classes feature says. Volunteers are young union members and are addressed as "bạn"."""
+"""What the classes feature says. Volunteers are young union members and are addressed as "bạn";
+learners by the configured form of address, `{b}`."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ T = {
     "assign_track": "Chọn chủ đề của bài cần giao:",
     "assign_lesson": "Chọn bài cần giao:",
     "assigned": "📌 Đã giao bài «{title}» cho {target}.",
-    "assigned_learner": "📌 Tình nguyện viên {volunteer} giao cho Bác bài «{title}». Bác gõ «menu» để bắt đầu học nhé.",
+    "assigned_learner": "📌 Tình nguyện viên {volunteer} giao cho {b} bài «{title}». {b} gõ «menu» để bắt đầu học nhé.",
     "no_learners": "Bạn chưa kèm học viên nào. Học viên vào lớp của bạn sẽ hiện ở đây.",
     "not_found": "Không tìm thấy, hoặc bạn không phụ trách việc này.",
     "usage_assign": "Cách dùng: /giaobai, rồi chọn lớp và bài. Hoặc: /giaobai <mã bài> <mã lớp>",
-    "joined": "🎉 Bác đã vào lớp «{name}»{place}. Tình nguyện viên {volunteer} sẽ giúp Bác học.",
-    "already_joined": "Bác đã ở trong lớp «{name}» rồi ạ.",
+    "joined": "🎉 {b} đã vào lớp «{name}»{place}. Tình nguyện viên {volunteer} sẽ giúp {b} học.",
+    "already_joined": "{b} đã ở trong lớp «{name}» rồi ạ.",
     "new_learner": "👋 {learner} đã vào lớp «{name}».",
 }

@@ -109,7 +109,10 @@ async def _answer(turn: Turn, request_id: str, text: str) -> None:
     body = text.strip()[:3500]
     turn.notify(
         learner,
-        Reply(T["answer_to_learner"].format(volunteer=display(turn.user), text=body), sender="volunteer"),
+        Reply(
+            T["answer_to_learner"].format(volunteer=display(turn.user), text=body, b=turn.tutor.words.address),
+            sender="volunteer",
+        ),
     )
     request.status = "answered"
     request.answered_at = request.answered_at or turn.now
@@ -137,5 +140,6 @@ async def _resolve(turn: Turn, request_id: str) -> None:
     request.volunteer_id = request.volunteer_id or turn.user.id
     learner = await turn.repo.user(request.learner_id)
     if learner is not None:
-        turn.notify(learner, Reply(T["resolved_learner"].format(volunteer=display(turn.user))))
+        b = turn.tutor.words.address
+        turn.notify(learner, Reply(T["resolved_learner"].format(volunteer=display(turn.user), b=b)))
     turn.say(T["resolved"].format(id=request.id))

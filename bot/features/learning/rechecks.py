@@ -12,7 +12,7 @@ from bot.core.engine import Tutor
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.learning.menus import show_menu
-from bot.features.learning.steps.quiz import say_verdict
+from bot.features.learning.steps.quiz import option_order, say_verdict
 from bot.lessons import Lesson
 from bot.store.models import Recheck
 from bot.text import as_id
@@ -55,9 +55,9 @@ async def ask(turn: Turn, recheck_id: int) -> bool:
     if lesson is None or step is None or step.quiz is None:
         recheck.done_at = turn.now  # the lesson is gone or has no question any more
         return False
-    choices = [
-        (option.text, f"recheck:{recheck.id}.{i + 1}", False) for i, option in enumerate(step.quiz.options)
-    ]
+    options = step.quiz.options
+    order = option_order(turn.user.id, lesson.id, step.id, len(options))  # as in the lesson
+    choices = [(options[i].text, f"recheck:{recheck.id}.{i + 1}", False) for i in order]
     choices.append(("Để sau", "menu", True))
     turn.show(
         f"recheck:{recheck.id}",
