@@ -218,17 +218,9 @@ async def test_every_download_equals_the_cli_and_bad_days_are_explained(
             assert web.text == cli.stdout, key
         assert "week" in (await client.get(f"{base}/tai/week.csv")).headers["content-disposition"]
         workbook = await client.get(f"{base}/tai/bao-cao.xlsx{query}")
-        out = Path(str(db_url.rsplit("/", 1)[-1])).name
+        out = tmp_path / "cli.xlsx"
         cli = await asyncio.to_thread(
-            run_report,
-            db_url,
-            "--format",
-            "xlsx",
-            "--unit",
-            "hn-a",
-            *days,
-            "--out",
-            f"/tmp/{out}-{id(org)}.xlsx",
+            run_report, db_url, "--format", "xlsx", "--unit", "hn-a", *days, "--out", str(out)
         )
         assert cli.returncode == 0, cli.stderr
         mine = openpyxl.load_workbook(io.BytesIO(workbook.content))

@@ -59,6 +59,9 @@ class WebServer:
             proxy_headers=True,  # the client address from X-Forwarded-For, set by the reverse proxy…
             forwarded_allow_ips="127.0.0.1",  # …only when the request comes from this machine
             server_header=False,
+            # Longer than a client's usual pause, so a kept-alive connection is not closed just as
+            # the client reuses it (uvicorn's 5 s made such races likely on a busy machine).
+            timeout_keep_alive=65,
         )
         self._server = _Server(config)
         log.info("web dashboard on http://%s:%d", self.listen, self.port)
