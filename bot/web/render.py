@@ -60,10 +60,12 @@ def view(
     csv: str | None = None,
     only: Any = None,
     limit: int = ROW_LIMIT,
+    names: dict[str, dict[str, str]] | None = None,
 ) -> TableView:
     """`links`: column id → function(row) → address or None; `sort`: (column id, "asc"/"desc") to
     sort rows by (None: as built); `sort_href`: function(column id, direction) → address; `only`:
-    function(row) → shown?; `limit`: rows shown at most (after sorting; the CSV has them all)."""
+    function(row) → shown?; `limit`: rows shown at most (after sorting; the CSV has them all);
+    `names`: column id → {value: text shown instead} (a unit's name for its id; data-value keeps the id)."""
     columns = [c for c in table.columns if c.id not in hide]
     index = {c.id: i for i, c in enumerate(table.columns)}
     rows = [r for r in table.rows if only(r)] if only else list(table.rows)
@@ -96,15 +98,10 @@ def view(
         for column in columns:
             value = row[index[column.id]]
             href = links[column.id](row) if links and column.id in links else None
-            line.append(
-                Cell(
-                    display(value, column).strip(),
-                    str(csv_value(value)),
-                    column.id,
-                    column.kind != "text",
-                    href,
-                )
-            )
+            text = display(value, column).strip()
+            if names and column.id in names:
+                text = names[column.id].get(str(value), text)
+            line.append(Cell(text, str(csv_value(value)), column.id, column.kind != "text", href))
         cells.append(line)
     return TableView(
         table.key, table.title, headers, cells, note, csv, row_keys=[str(csv_value(r[0])) for r in rows]

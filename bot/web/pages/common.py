@@ -54,6 +54,10 @@ class OrganizerView:
 
         return href
 
+    async def unit_names(self) -> dict[str, dict[str, str]]:
+        """For tables that name units by id: show the unit's name."""
+        return {"unit_id": {u.id: u.name for u in await self.repo.units()}}
+
     def unit_href(self, page: str, unit_id: str | None) -> str:
         return f"{self.ctx.base}{page}{self.filters.query(unit=unit_id or None)}"
 

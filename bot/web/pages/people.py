@@ -21,7 +21,12 @@ async def volunteers(request: Request) -> Response:
         (table,) = await v.tables("volunteer")
         context = await v.context(
             table=view(
-                table, hide=("volunteer_id",), sort=v.sort(), sort_href=v.sort_href(), csv=v.csv("volunteer")
+                table,
+                hide=("volunteer_id",),
+                sort=v.sort(),
+                sort_href=v.sort_href(),
+                csv=v.csv("volunteer"),
+                names=await v.unit_names(),
             )
         )
     return page(request, "volunteers.html", context)
@@ -38,6 +43,7 @@ async def classes(request: Request) -> Response:
                 sort=v.sort(),
                 sort_href=v.sort_href(),
                 csv=v.csv("class"),
+                names=await v.unit_names(),
             )
         )
     return page(request, "classes.html", context)

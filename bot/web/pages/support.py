@@ -29,6 +29,8 @@ async def support(request: Request) -> Response:
                 sort_href=v.sort_href("#theo-don-vi"),
                 csv=v.csv("help_unit"),
             ),
-            by_volunteer=view(by_volunteer, hide=("volunteer_id",), csv=v.csv("help_volunteer")),
+            by_volunteer=view(
+                by_volunteer, hide=("volunteer_id",), csv=v.csv("help_volunteer"), names=await v.unit_names()
+            ),
         )
     return page(request, "support.html", context)
