@@ -5,6 +5,7 @@ the CLI's. The same pages in a browser: tests/test_web_browser.py."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import re
 from pathlib import Path
@@ -216,6 +217,18 @@ async def test_every_download_equals_the_cli_and_bad_days_are_explained(
             cli = await asyncio.to_thread(run_report, db_url, *by, "--format", "csv", "--unit", "hn-a", *days)
             assert cli.returncode == 0, cli.stderr
             assert web.text == cli.stdout, key
+        # The weeks add up to the period's totals: the same definitions, week by week.
+        weeks = list(csv.DictReader(io.StringIO((await client.get(f"{base}/tai/week.csv{query}")).text)))
+        totals = {
+            r["metric"]: r["actual"]
+            for r in csv.DictReader(io.StringIO((await client.get(f"{base}/tai/summary.csv{query}")).text))
+        }
+        for week_column, metric in (
+            ("new_learners", "learners"),
+            ("lessons_started", "lessons_started"),
+            ("lessons_completed", "completions"),
+        ):
+            assert sum(int(w[week_column]) for w in weeks) == int(totals[metric]) > 0, metric
         assert "week" in (await client.get(f"{base}/tai/week.csv")).headers["content-disposition"]
         workbook = await client.get(f"{base}/tai/bao-cao.xlsx{query}")
         out = tmp_path / "cli.xlsx"

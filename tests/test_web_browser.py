@@ -16,8 +16,8 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from bot.core.events import Actor
-from bot.reports.render import display
-from bot.reports.tables import SUMMARY, UNITS
+from bot.reports.tables import UNITS
+from bot.web.pages.overview import TARGETED
 from tests.support.clock import Clock as FrozenClock
 from tests.support.dialog import Chat
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS, cli_link, dashboard, need_chromium
@@ -88,6 +88,12 @@ async def new_page(browser: Browser) -> Watched:
     return Watched(await context.new_page())
 
 
+async def cli_text(db_url: str, *args: str) -> str:
+    proc = await asyncio.to_thread(run_report, db_url, *args)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 async def cli_csv(db_url: str, *args: str) -> list[dict[str, str]]:
     proc = await asyncio.to_thread(run_report, db_url, "--format", "csv", *args)
     assert proc.returncode == 0, proc.stderr
@@ -125,23 +131,21 @@ async def test_organizer_signs_in_and_sees_the_cli_figures(
         await w.open(f"{base}/?unit=hn&{PERIOD}")
         summary = await cli_csv(db_url, "--unit", "hn", "--since", "2026-11-01", "--until", "2026-11-05")
         assert [r["metric"] for r in summary][:4] == ["classes", "learners", "completions", "volunteers"]
-        actual_column = {c.id: c for c in SUMMARY}["actual"]
         for row in summary:
             item = w.page.locator(f"[data-metric='{row['metric']}']")
             assert await item.get_attribute("data-actual") == row["actual"], row
             if row["target"]:
                 assert await item.get_attribute("data-target") == row["target"], row
-            shown = (
-                float(row["actual"])
-                if "." in row["actual"]
-                else int(row["actual"])
-                if row["actual"]
-                else None
-            )
-            assert display(shown, actual_column) in await item.inner_text(), row
-        learners = w.page.locator("[data-metric='learners']")
-        assert "5 / 10" in await learners.inner_text()  # 5 learners of a target of 10
-        assert "50,0%" in await learners.inner_text()
+        # …and shows them as the text report does (Vietnamese number formats).
+        text = await cli_text(db_url, "--unit", "hn", "--since", "2026-11-01", "--until", "2026-11-05")
+        for row in summary:
+            shown = await w.page.locator(f"[data-metric='{row['metric']}']").inner_text()
+            figure = shown.split("\n")[-1] if row["metric"] not in TARGETED else shown
+            line = next(line for line in text.splitlines() if line.startswith(row["metric"]))
+            assert figure.split(" / ")[0].split()[-1] in line, (row, shown, line)
+        learners = next(r for r in summary if r["metric"] == "learners")
+        assert learners["actual"] == "5"  # the seeded five, against the configured target
+        assert f"5 / {learners['target']}" in await w.page.locator("[data-metric='learners']").inner_text()
 
         # Theo đơn vị = `report --by unit --format csv`, cell by cell.
         await w.open(f"{base}/don-vi?unit=hn&{PERIOD}")

@@ -26,6 +26,11 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 TRACKS_FILE = "tracks.yaml"
+# A lesson file is a few kilobytes. The limits keep a wrong or hostile file from stalling
+# `lessons check`, the bot's start and its SIGHUP reload (each reads every file).
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40  # a lesson nests about six levels (steps › quiz › options › option › text)
+MAX_ALIAS_LINES = 10  # reported; the rest are alike
 _Lines = dict[tuple[Any, ...], int]
 
 
@@ -54,6 +59,10 @@ def _to_python(
     node: yaml.Node, path: tuple[Any, ...], lines: _Lines, problems: list[Problem], name: str
 ) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH:
+        raise _FileProblems(
+            [Problem(name, node.start_mark.line + 1, f"nested too deeply (more than {MAX_DEPTH} levels)")]
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -120,12 +129,66 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _read_yaml(path: Path, name: str) -> tuple[Any, _Lines]:
-    """Parse one file; raise _FileProblems with a clear line for every way it can be unreadable."""
+def _refuse_anchors(text: str, name: str) -> None:
+    """YAML anchors and aliases (`&a`, `*a`) let a few lines stand for billions of values (the
+    "billion laughs" file). A lesson never needs them, so they are refused, with their lines, before
+    anything is built from the file."""
+    if "&" not in text and "*" not in text:
+        return  # no anchor or alias can be in the file: spare the extra pass
+    found: dict[int, list[str]] = {}  # line → the anchors and aliases on it
+    for event in yaml.parse(text, Loader=_Loader):
+        anchor = getattr(event, "anchor", None)
+        if anchor is None:
+            continue
+        line = event.start_mark.line + 1
+        if line not in found and len(found) == MAX_ALIAS_LINES:
+            break
+        sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+        if f"{sign}{anchor}" not in found.setdefault(line, []):
+            found[line].append(f"{sign}{anchor}")
+    if found:
+        raise _FileProblems(
+            [
+                Problem(
+                    name,
+                    line,
+                    f"YAML anchors and aliases ({', '.join(names)}) are not allowed in lesson files;"
+                    " write the text out",
+                )
+                for line, names in found.items()
+            ]
+        )
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    """The file's bytes, refused by size before reading (a 50 MB file) and by type before opening
+    (a device or a pipe named *.yaml)."""
     try:
-        raw = path.read_bytes()
+        if not path.is_file():
+            raise _FileProblems([Problem(name, 1, "not a regular file")])
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            # Read by the size seen, not by the limit: a 1 MB buffer per file would double the
+            # time to load a thousand small lessons.
+            raw = handle.read(size + 1) if size <= MAX_FILE_BYTES else b""
     except OSError as exc:
         raise _FileProblems([Problem(name, 1, f"cannot read the file ({exc.strerror})")]) from None
+    if size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
+        raise _FileProblems(
+            [
+                Problem(
+                    name,
+                    1,
+                    f"the file is too big (over {MAX_FILE_BYTES // 1_000_000} MB); a lesson is a few KB",
+                )
+            ]
+        )
+    return raw
+
+
+def _read_yaml(path: Path, name: str) -> tuple[Any, _Lines]:
+    """Parse one file; raise _FileProblems with a clear line for every way it can be unreadable."""
+    raw = _read_bytes(path, name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -146,6 +209,7 @@ def _read_yaml(path: Path, name: str) -> tuple[Any, _Lines]:
             [Problem(name, n, "a tab is used for indentation; YAML needs spaces") for n in tab_lines]
         )
     try:
+        _refuse_anchors(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -190,6 +254,8 @@ class LoadResult:
     problems: list[Problem]  # errors: those lessons are left out
     files: int
     warnings: list[Problem] = field(default_factory=list)  # the lessons load all the same
+    # lesson id → (file as displayed, line of every key): later checks report on the right line
+    sources: dict[str, tuple[str, _Lines]] = field(default_factory=dict)
 
 
 def _load_tracks(root: Path, problems: list[Problem]) -> tuple[dict[str, Track], dict[str, int], str]:
@@ -296,7 +362,9 @@ def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadRe
         name, lines = where[lesson_id]
         problems.append(Problem(name, lines.get(("requires",), 1), "prerequisites form a loop"))
         lessons.pop(lesson_id, None)
-    return LoadResult(Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings))
+    return LoadResult(
+        Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings), sources=where
+    )
 
 
 def _check_lesson(

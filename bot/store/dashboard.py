@@ -1,6 +1,6 @@
 """Figures the web dashboard shows beyond the report's breakdowns: weekly trends, help requests by
-age / unit / volunteer, and a volunteer's roster. SQL aggregates, like bot.store.stats (whose
-building blocks and definitions they share): a learner is a user with role learner in the scope,
+age / unit / volunteer, and a volunteer's roster. SQL aggregates, like bot.store.stats, with its
+definitions: a learner counts when they became one (first lesson started or class joined),
 started / completed are first starts / first completions (progress rows), answer times run from a
 request's creation to its first answer."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, and_, bindparam, case, cast, extract, func, or_, select
+from sqlalchemy import DateTime, Integer, and_, bindparam, case, cast, extract, func, or_, select, union_all
 
 from bot.store.models import Class, Enrollment, HelpRequest, Pairing, Progress, User
 from bot.store.stats import Stats, Window
@@ -39,9 +39,24 @@ class DashboardStats(Stats):
         until = min(end, window.until) if window.until else end
         bounded = Window(window.scope, since, until)
         result: dict[str, dict[int, int]] = {"new_learners": {}, "started": {}, "completed": {}}
-        week = self._week_of(User.created_at, start)
-        query = select(week, func.count()).where(
-            User.role == "learner", User.created_at >= since, User.created_at < until
+        # A learner counts in the week they became one: their first lesson start or class joined,
+        # whichever came first (`Stats._is_learner`, "new in the period", week by week).
+        firsts = union_all(
+            select(
+                Progress.user_id.label("user_id"), func.min(Progress.first_started_at).label("at")
+            ).group_by(Progress.user_id),
+            select(Enrollment.user_id.label("user_id"), func.min(Enrollment.joined_at).label("at")).group_by(
+                Enrollment.user_id
+            ),
+        ).subquery()
+        became = (
+            select(firsts.c.user_id, func.min(firsts.c.at).label("at")).group_by(firsts.c.user_id).subquery()
+        )
+        week = self._week_of(became.c.at, start)
+        query = (
+            select(week, func.count())
+            .join(User, User.id == became.c.user_id)
+            .where(User.role == "learner", became.c.at >= since, became.c.at < until)
         )
         if window.scope is not None:
             query = query.where(User.unit_id.in_(window.scope))

@@ -68,13 +68,14 @@ def view(
     `names`: column id → {value: text shown instead} (a unit's name for its id; data-value keeps the id)."""
     columns = [c for c in table.columns if c.id not in hide]
     index = {c.id: i for i, c in enumerate(table.columns)}
-    rows = [r for r in table.rows if only(r)] if only else list(table.rows)
+    # (position in the table, row): a cell's kind can be its own (Table.kinds), found by position.
+    rows = [(n, r) for n, r in enumerate(table.rows) if only is None or only(r)]
     sort_id, direction = sort if sort else (None, "asc")
     if sort_id in index:
         position = index[sort_id]
-        present = [r for r in rows if r[position] is not None]
-        missing = [r for r in rows if r[position] is None]
-        present.sort(key=lambda r: _sort_key(r[position]), reverse=direction == "desc")
+        present = [(n, r) for n, r in rows if r[position] is not None]
+        missing = [(n, r) for n, r in rows if r[position] is None]
+        present.sort(key=lambda item: _sort_key(item[1][position]), reverse=direction == "desc")
         rows = present + missing
     headers = []
     for column in columns:
@@ -93,18 +94,18 @@ def view(
         rows = rows[:limit]
         note = f"Chỉ hiện {limit} dòng đầu theo cách xếp đang chọn; bảng đầy đủ ở tệp CSV."
     cells = []
-    for row in rows:
+    for number, row in rows:
         line = []
         for column in columns:
             value = row[index[column.id]]
             href = links[column.id](row) if links and column.id in links else None
-            text = display(value, column).strip()
+            text = display(value, table.kind(number, index[column.id])).strip()
             if names and column.id in names:
                 text = names[column.id].get(str(value), text)
             line.append(Cell(text, str(csv_value(value)), column.id, column.kind != "text", href))
         cells.append(line)
     return TableView(
-        table.key, table.title, headers, cells, note, csv, row_keys=[str(csv_value(r[0])) for r in rows]
+        table.key, table.title, headers, cells, note, csv, row_keys=[str(csv_value(r[0])) for _n, r in rows]
     )
 
 

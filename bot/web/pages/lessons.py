@@ -19,17 +19,16 @@ async def lessons(request: Request) -> Response:
         chosen = request.query_params.get("lesson", "")
         if chosen not in started:
             chosen = max(started, key=lambda k: started[k]) if started else ""
-        rate_col = next(c for c in steps.columns if c.id == "reached_rate")
         funnel = [
             {
                 "number": row[2],
                 "step": row[3],
                 "kind": row[4],
                 "reached": row[5],
-                "reached_text": display(row[5], steps.columns[5]),
-                "rate": display(row[6], rate_col),
+                "reached_text": display(row[5], "int"),
+                "rate": display(row[6], "rate"),
                 "bar": min(100.0, (row[6] or 0) * 100),
-                "first_try": display(row[7], steps.columns[7]) if row[7] is not None else "",
+                "first_try": display(row[7], "rate") if row[7] is not None else "",
             }
             for row in steps.rows
             if row[0] == chosen

@@ -11,12 +11,11 @@ from starlette.responses import Response
 
 from bot.config import Settings
 from bot.reports.render import csv_value, display
-from bot.reports.tables import SUMMARY, Table
+from bot.reports.tables import Table
 from bot.web.pages.common import organizer_view
 from bot.web.render import page
 
 TARGETED = ("classes", "learners", "completions", "volunteers")
-COLUMNS = {c.id: c for c in SUMMARY}
 BEHIND_SHOWN = 5
 
 
@@ -35,13 +34,14 @@ class Metric:
 def metrics(summary: Table) -> tuple[list[Metric], list[Metric]]:
     """(metrics with a target, the others)."""
     with_target, others = [], []
-    for metric_id, label, target, actual, percent in summary.rows:
+    actual_at = [c.id for c in summary.columns].index("actual")
+    for number, (metric_id, label, target, actual, percent) in enumerate(summary.rows):
         item = Metric(
             metric_id,
             label,
-            display(actual, COLUMNS["actual"]),
-            display(target, COLUMNS["target"]) if target else None,
-            display(percent, COLUMNS["percent"]) if percent is not None else None,
+            display(actual, summary.kind(number, actual_at)),
+            display(target, "int") if target else None,
+            display(percent, "rate") if percent is not None else None,
             min(100.0, percent * 100) if percent is not None else 0.0,
             str(csv_value(actual)),
             str(csv_value(target)),
@@ -80,12 +80,12 @@ def behind(units: Table, settings: Settings, shown_unit: str | None) -> list[dic
                 "completions": "lượt học xong",
                 "volunteers": "tình nguyện viên",
             }[metric]
-            reason = f"đạt {display(ratio, COLUMNS['percent'])} chỉ tiêu {label}"
+            reason = f"đạt {display(ratio, 'rate')} chỉ tiêu {label}"
             ranked.append(((0, ratio), row[col["unit_id"]], name, reason))
         else:
             rate = row[col["completion_rate"]]
             reason = (
-                f"tỷ lệ học xong {display(rate, COLUMNS['percent'])}"
+                f"tỷ lệ học xong {display(rate, 'rate')}"
                 if rate is not None
                 else "chưa có ai bắt đầu bài học"
             )
