@@ -50,12 +50,12 @@ def list_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def render_command(args: argparse.Namespace, settings: Settings) -> int:
     """Render every SVG under DIR (default: the lessons folder) whose PNG is missing or stale."""
-    from bot.lessons.loader import _display
     from bot.lessons.pictures import CairoMissing, timed_render
+    from bot.lessons.yamlfile import display
 
     folder = _folder(args, settings)
     if not folder.is_dir():
-        print(f"{_display(folder)}:1: the folder does not exist")
+        print(f"{display(folder)}:1: the folder does not exist")
         return 1
     try:
         rendered, fresh, failed, seconds = timed_render(folder, force=args.force)
@@ -63,9 +63,9 @@ def render_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"hocvuso: {exc}", file=sys.stderr)
         return 2
     for item in rendered:
-        print(f"{_display(item.png)}: {item.width}×{item.height} px, {item.size / 1024:.0f} KB")
+        print(f"{display(item.png)}: {item.width}×{item.height} px, {item.size / 1024:.0f} KB")
     for svg, reason in failed:
-        print(f"{_display(svg)}:1: {reason}")
+        print(f"{display(svg)}:1: {reason}")
     print(
         f"{len(rendered)} rendered, {len(fresh)} up to date, {len(failed)} failed in {seconds:.1f} s",
         file=sys.stderr,

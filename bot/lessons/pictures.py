@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.assets import FONT_FAMILY
-from bot.lessons.loader import Problem, _display
+from bot.lessons.yamlfile import Problem, display
 
 if TYPE_CHECKING:
     from bot.lessons.loader import LoadResult
@@ -273,7 +273,7 @@ def check_pictures(result: LoadResult) -> list[Problem]:
     try:
         _cairosvg()
     except CairoMissing as exc:
-        return [Problem(_display(root), 1, f"the pictures cannot be checked: {exc}")]
+        return [Problem(display(root), 1, f"the pictures cannot be checked: {exc}")]
     problems: list[Problem] = []
     covered: set[Path] = set()
     for lesson in result.catalog.lessons:
@@ -306,7 +306,7 @@ def check_pictures(result: LoadResult) -> list[Problem]:
                 messages.append(f"image '{media}' has not been rendered: {RENDER_HINT}")
             else:
                 messages += _png_problems(png, media)
-            problems.extend(Problem(_display(svg), 1, message) for message in messages)
+            problems.extend(Problem(display(svg), 1, message) for message in messages)
     return sorted(problems)
 
 
