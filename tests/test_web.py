@@ -91,6 +91,13 @@ async def test_a_session_ends_on_sign_out_idle_role_change_and_erasure(tutor: Tu
             async with tutor.db.transaction() as repo:
                 await repo.grant("console", "tnv", "learner", None, clock.now)
             assert (await client.get(f"{base}/")).status_code == 401
+        async with httpx.AsyncClient() as client:  # an organizer made a volunteer: no organizer pages
+            assert (await sign_in(client, link_in(await org.text("/web")))).status_code == 200
+            async with tutor.db.transaction() as repo:
+                await repo.grant("console", "org", "volunteer", None, clock.now)
+            assert (await client.get(f"{base}/don-vi")).status_code == 401
+            async with tutor.db.transaction() as repo:
+                await repo.grant("console", "org", "organizer", None, clock.now)
         async with httpx.AsyncClient() as client:  # /xoadulieu
             assert (await sign_in(client, link_in(await org.text("/web")))).status_code == 200
             unused = link_in(await org.text("/web"))

@@ -16,7 +16,7 @@ from datetime import timedelta
 import segno
 
 from bot.core.router import Router
-from bot.core.screens import show_menu
+from bot.core.screens import show_home, welcome
 from bot.core.turn import Turn
 from bot.store import Repository
 
@@ -78,8 +78,8 @@ async def redeem(turn: Turn, code: str, typed: bool, first_contact: bool = False
     if typed:
         _failed(turn)
     if first_contact:
-        turn.say(turn.w("welcome"))
-    await show_menu(turn, intro=turn.w("deep_link_unknown"))
+        turn.say(await welcome(turn))
+    await show_home(turn, intro=turn.w("deep_link_unknown"))
 
 
 async def free_short_code(repo: Repository) -> str:

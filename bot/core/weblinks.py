@@ -13,8 +13,6 @@ SIGNIN_PATH = "/dang-nhap/"
 DOWNLOAD_PATH = "/tai-bao-cao/"
 SIGNIN_TTL = timedelta(minutes=10)
 DOWNLOAD_TTL = timedelta(minutes=30)
-# Channels whose Bot API cannot send a file: reports go as a download link instead.
-FILELESS_CHANNELS = frozenset({"zalo"})
 
 
 def web_base(settings: Settings, local_fallback: bool = False) -> str | None:
