@@ -201,6 +201,9 @@ async def measure(database_url: str, learners: int = 100_000, events: int = 2_00
         results[name] = time.perf_counter() - started
         if name == "xlsx_s":
             results["xlsx_mb"] = len(output) / 1e6
+    from bench.web import measure_pages  # the dashboard's pages on the same data
+
+    results.update(await measure_pages(db, settings, catalog))
     await db.close()
     return results
 

@@ -24,6 +24,7 @@ from bot.features import (
     support,
     teams,
     volunteers,
+    web_signin,
 )
 from bot.lessons import Catalog, load_catalog
 from bot.store import Database, DatabaseError
@@ -62,7 +63,7 @@ def build_router() -> Router:
     sessions, outreach days: a typed code names one thing across them all) and the order
     listeners hear a signal in."""
     router = Router()
-    features = (help, learning, codes, classes, volunteers, organizer, account)
+    features = (help, learning, codes, classes, volunteers, organizer, account, web_signin)
     campaign = (teams, sessions, support, outreach, partners, certificates)
     for feature in (*features, *campaign):
         router.include(feature.router)

@@ -204,6 +204,32 @@ class CampaignSettings(_Section):
         return next((p.name for p in self.partners if p.id == partner_id), partner_id)
 
 
+class WebSettings(_Section):
+    """The organizers' web dashboard (bot/web), served by `hocvuso web` or, when enabled, `hocvuso run`."""
+
+    enabled: bool = False  # start it with `hocvuso run`
+    listen: str = "127.0.0.1"  # safe by default: only this machine (a reverse proxy in front)
+    port: int = Field(default=8080, ge=1, le=65535)
+    url: str | None = None  # public address used in sign-in links, e.g. https://bot.example.vn/web
+    # Signs the session cookie. Prefer HOCVUSO_WEB_SECRET; without either, a random one is generated
+    # once and kept in the database (table app_secrets), so every process shares it.
+    secret: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http(s) address such as https://bot.example.vn/web")
+        return value.rstrip("/") if value else value
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+
 class Settings(_Section):
     database_url: str = "sqlite+aiosqlite:///hocvuso.db"
     lessons_dir: Path = REPO_LESSONS
@@ -219,6 +245,7 @@ class Settings(_Section):
     help: HelpSettings = HelpSettings()
     reminders: ReminderSettings = ReminderSettings()
     campaign: CampaignSettings = CampaignSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("organizers")
     @classmethod
@@ -243,6 +270,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "HOCVUSO_LESSONS_DIR": ("lessons_dir",),
     "HOCVUSO_TELEGRAM_TOKEN": ("telegram", "token"),
     "HOCVUSO_ZALO_TOKEN": ("zalo", "token"),
+    "HOCVUSO_WEB_SECRET": ("web", "secret"),
 }
 
 

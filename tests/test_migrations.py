@@ -136,7 +136,8 @@ async def test_a_database_of_the_previous_release_upgrades_in_place(blank_url: s
     # The bot starts on it: migrations run at start-up.
     tutor = await make_tutor(blank_url)
     try:
-        assert await tutor.db.schema_status() == ("0002", "0002")
+        current, newest = await tutor.db.schema_status()
+        assert current == newest and newest >= "0002"  # at the newest migration, whichever it is
         assert await tables(tutor.db) >= NEW_TABLES
         async with tutor.db.reader() as repo:
             counts = [

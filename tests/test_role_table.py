@@ -33,16 +33,23 @@ ROLE_TABLE: dict[str, dict[str, str]] = {
             [
                 "giupdo", "help", "trogiup", "menu", "baihoc", "tiendo", "hoc", "tamdung",
                 "tieptucnhac", "nhaclai", "chamlai", "binhthuong", "quaylai", "ma", "vaolop",
-                "thamgia", "xoadulieu", "id",
+                "thamgia", "xoadulieu", "id", "chungnhan",
             ],
             ANYONE,
         ),
         **dict.fromkeys(
-            ["yeucau", "traloi", "xong", "taolop", "lop", "giaobai", "tnvmenu", "hocvien", "xemtruoc"],
+            [
+                "yeucau", "traloi", "xong", "taolop", "lop", "giaobai", "tnvmenu", "hocvien", "xemtruoc",
+                "web", "doihinh", "buoihoc", "hotro", "hoantac", "raquan", "taoraquan",
+            ],
             VOLUNTEER,
         ),
         **dict.fromkeys(
-            ["canbo", "moi", "tnv", "chuyen", "thongke", "baocao", "loimoi", "thuhoi"], ORGANIZER
+            [
+                "canbo", "moi", "tnv", "chuyen", "thongke", "baocao", "loimoi", "thuhoi", "bantin",
+                "taodoihinh", "themdoihinh",
+            ],
+            ORGANIZER,
         ),
     },
     "actions": {
@@ -50,7 +57,8 @@ ROLE_TABLE: dict[str, dict[str, str]] = {
             [
                 "help", "menu", "lessons", "track", "progress", "continue", "open", "pause", "resume",
                 "next", "notyet", "showagain", "skip", "done", "opt", "repeat", "slow", "normal",
-                "back", "recheck", "erase", "invite-accept", "invite-decline",
+                "back", "recheck", "erase", "invite-accept", "invite-decline", "cert-offer",
+                "cert-name", "input-cert-name", "cert-make", "certificates", "cert-send",
             ],
             ANYONE,
         ),
@@ -61,14 +69,31 @@ ROLE_TABLE: dict[str, dict[str, str]] = {
                 "assign", "assign-pick", "assign-to", "assign-track", "assign-lesson", "vmenu",
                 "learners", "answer", "answer-cancel", "answer-edit", "answer-send", "class-rotate",
                 "class-time-keep", "class-time-retype", "request", "resolve",
+                # the campaign's field work: teams (read), sessions, attendance, support, outreach days
+                "teams", "team", "team-qr", "team-move", "team-stay", "sessions", "sessions-class",
+                "session-plan", "input-session-time", "input-session-place", "session-place-skip",
+                "session-start", "session", "session-qr", "session-end", "roster", "tick",
+                "walkin-add", "walkin-set", "input-walk-ins", "support-new", "support-kind",
+                "support-count", "input-support-count", "support-place", "support-undo",
+                "support-learner", "support-learner-set", "events", "event", "event-qr",
+                "event-checkin", "event-new", "event-kind", "event-date", "input-event-date",
+                "input-event-place", "event-place-skip", "event-unit", "input-event-unit",
+                "event-team", "event-partner", "event-create", "partners", "partner-toggle",
             ],
             VOLUNTEER,
         ),
         **dict.fromkeys(
-            ["omenu", "invite", "volunteers", "stats", "report", "invites", "invite-revoke"], ORGANIZER
+            [
+                "omenu", "invite", "volunteers", "stats", "report", "invites", "invite-revoke",
+                "digest", "digest-off", "digest-on", "team-new", "input-team-name", "team-unit",
+                "input-team-unit", "team-lead-pick", "team-leader", "team-add", "team-add-to",
+            ],
+            ORGANIZER,
         ),
     },
-    "links": {"l-": ANYONE, "c-": ANYONE, "v-": ANYONE},
+    # t- (a team's invitation), s- (a session's check-in) and r- (an outreach day's check-in) are
+    # opened by whoever scans them; their handlers decide (tests/test_campaign_access.py).
+    "links": {"l-": ANYONE, "c-": ANYONE, "v-": ANYONE, "t-": ANYONE, "s-": ANYONE, "r-": ANYONE},
     "buttons": {"h": VOLUNTEER, "l": ANYONE},
 }  # fmt: skip
 KINDS = tuple(ROLE_TABLE)

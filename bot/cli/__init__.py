@@ -63,11 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("dir", nargs="?", help="folder to render (default: the lessons folder)")
     render.add_argument("--force", action="store_true", help="render every picture again")
 
-    from bot.cli import admin, certificate, report
+    from bot.cli import admin, certificate, report, web
 
     admin.register(sub, common)
     report.register(sub, common)
     certificate.register(sub, common)
+    web.register(sub, common)
     sub.add_parser("doctor", parents=[common], help="check config, database, migrations, lessons and tokens")
     return parser
 
@@ -101,6 +102,10 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace, Setting
         from bot.cli.certificate import run as certificate_command
 
         return certificate_command
+    if args.command == "web":
+        from bot.cli.web import run as web_command
+
+        return web_command
     raise SystemExit(f"hocvuso: unknown command {args.command}")
 
 

@@ -14,6 +14,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.reports.build import build_tables, campaign_period, report_scope
 from bot.reports.campaign import SHEETS, WORKBOOK_SESSIONS
+from bot.reports.dashboard import EXTRA, build_any
 from bot.reports.render import to_csv, to_text, to_xlsx
 from bot.reports.tables import WORKBOOK_LEARNERS, day_bounds
 
@@ -29,6 +30,7 @@ BY = [
     "session",
     "support",
     "partner",
+    *EXTRA,
 ]
 
 
@@ -91,7 +93,10 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
             # days" means the 7 days up to then.
             now = utcnow() if until is None else min(utcnow(), until)
             scope = await report_scope(repo, args.unit, now, since, until, args.mask_names)
-            if args.format == "xlsx":
+            if args.by in EXTRA:  # the dashboard's trend and help tables (bot/reports/dashboard.py)
+                keys = ["summary", args.by] if args.format == "xlsx" else [args.by]
+                tables = await build_any(repo, catalog, settings, scope, keys)
+            elif args.format == "xlsx":
                 keys = SHEETS if args.by is None else ["summary", args.by]
                 tables = await build_tables(
                     repo, catalog, settings, scope, keys, _progress, WORKBOOK_LEARNERS, WORKBOOK_SESSIONS

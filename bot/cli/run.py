@@ -131,17 +131,39 @@ def _channel_name(channel: Channel) -> str:
     return type(members[0]).__name__.removesuffix("Channel")
 
 
+async def start_web(tutor: Tutor, settings: Settings) -> object:
+    """The dashboard in this process (web.enabled), on the same database; lessons reloaded by
+    SIGHUP reach it through the tutor."""
+    from bot.web import WebServer, build_app  # imported only when enabled
+
+    app = await build_app(tutor.db, settings, lambda: tutor.catalog)
+    server = WebServer(app, settings.web.listen, settings.web.port)
+    try:
+        server.bind()
+    except OSError as exc:
+        raise StartupError(str(exc)) from None
+    return server
+
+
 async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:
     channels = make_channels(tutor, settings)
     started: list[Channel] = []
     tasks: list[asyncio.Task[None]] = []
+    web = None
     try:
         for channel in channels:
             await start_channel(channel)
             started.append(channel)
             tasks += [asyncio.create_task(pump.run()) for pump in channel.pumps]
         tasks.append(asyncio.create_task(Scheduler(tutor).run()))
+        if settings.web.enabled:
+            web = await start_web(tutor, settings)
+            web_task = asyncio.create_task(web.serve())  # type: ignore[attr-defined]
         await stop.wait()
+        if web is not None:
+            web.stop()  # type: ignore[attr-defined]
+            with contextlib.suppress(Exception):
+                await web_task
     finally:
         for task in tasks:
             task.cancel()

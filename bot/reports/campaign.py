@@ -31,6 +31,11 @@ PLACE_LABELS = {
 }
 
 
+def _lower_first(label: str) -> str:
+    """«Dùng công cụ AI» → «dùng công cụ AI»: a sub-row reads on from its parent; names keep capitals."""
+    return label[:1].lower() + label[1:]
+
+
 @dataclass(frozen=True)
 class Metric:
     id: str
@@ -47,8 +52,8 @@ METRICS = [
     Metric("attendance", "Lượt người dân dự buổi học", "attendance"),
     Metric("attendance_walk_ins", "… trong đó không có điện thoại"),
     Metric("people_supported", "Lượt người dân được hỗ trợ trực tiếp", "people_supported"),
-    *(Metric(f"people_supported.kind.{k}", f"… {KIND_LABELS[k].lower()}") for k in SUPPORT_KINDS),
-    *(Metric(f"people_supported.place.{p}", f"… {PLACE_LABELS[p].lower()}") for p in SUPPORT_PLACES),
+    *(Metric(f"people_supported.kind.{k}", f"… {_lower_first(KIND_LABELS[k])}") for k in SUPPORT_KINDS),
+    *(Metric(f"people_supported.place.{p}", f"… {_lower_first(PLACE_LABELS[p])}") for p in SUPPORT_PLACES),
     Metric("outreach_events", "Hoạt động ra quân", "outreach_events"),
     Metric("outreach_volunteers", "Lượt ĐVTN tham gia ra quân"),
     Metric("volunteer_shifts", "Lượt ĐVTN trực tại trung tâm phục vụ HCC", "volunteer_shifts"),

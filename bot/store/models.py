@@ -392,3 +392,40 @@ class Certificate(Base):
     name: Mapped[str | None] = mapped_column(String(100))  # as printed; erased with the learner's data
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
     issued_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebToken(Base):
+    """A one-time link to the web dashboard: sign-in (/web) or a report download (/baocao on Zalo).
+    Only a SHA-256 of the token is kept: a copy of the database signs nobody in."""
+
+    __tablename__ = "web_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # signin | download
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random id; only its SHA-256 is kept. The role and
+    unit at sign-in are kept too: a session whose person changed role or unit, or erased their data,
+    is over (checked on every request)."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    unit_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class AppSecret(Base):
+    """Secrets the application generates for itself once (the web dashboard's cookie-signing key
+    when none is configured), shared by every process on the database."""
+
+    __tablename__ = "app_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

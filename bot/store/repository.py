@@ -11,6 +11,7 @@ from bot.store.queries.learning import LearningQueries
 from bot.store.queries.outbox import OutboxQueries
 from bot.store.queries.updates import UpdateQueries
 from bot.store.queries.users import UserQueries
+from bot.store.queries.web import WebQueries
 
 
 class Repository(
@@ -22,5 +23,6 @@ class Repository(
     CampaignQueries,
     HelpQueries,
     OutboxQueries,
+    WebQueries,
 ):
     """Every query of the chat path, on one transaction (`bot.store.unit_of_work`)."""

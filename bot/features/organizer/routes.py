@@ -9,6 +9,7 @@ from bot.core.replies import FILELESS_CHANNELS, Document, Reply
 from bot.core.router import ORGANIZER, Router
 from bot.core.scope import organizer_covers
 from bot.core.turn import ChoiceSpec, Turn
+from bot.core.weblinks import DOWNLOAD_TTL, download_link, web_base
 from bot.reports import build_tables, campaign_period, report_scope, summary_text
 from bot.reports.campaign import WORKBOOK_SESSIONS
 from bot.reports.render import to_xlsx
@@ -36,6 +37,10 @@ T = {
     "report_fileless": (
         "📥 Zalo không gửi được tệp Excel. Để có báo cáo {unit}, bạn mở bot trên Telegram và gõ /baocao, "
         "hoặc nhờ người quản trị máy chủ chạy:\nhocvuso report --format xlsx {scope}--out bao-cao.xlsx"
+    ),
+    "report_link": (
+        "📥 Báo cáo Excel: {unit}. Zalo không gửi được tệp, bạn tải về qua link này "
+        "(dùng một lần, trong {minutes} phút, chỉ dành cho bạn):\n{link}"
     ),
 }
 
@@ -178,9 +183,17 @@ async def excel_report(turn: Turn, _arg: str) -> None:
 
 async def fileless_report(turn: Turn) -> None:
     """/baocao where no file can be sent (Zalo): say how to get the workbook instead of building it.
-    Hook: another way to hand it over here (a one-time web download link) goes first in this
-    function, falling back to these instructions when it is not configured."""
+    With the web dashboard configured (web.url or web.enabled), a one-time download link; the
+    workbook is built when the link is opened (bot/web), for the scope the person has then."""
     unit = await turn.repo.unit(turn.user.unit_id) if turn.user.unit_id else None
+    base = web_base(turn.tutor.settings)
+    if base is not None:
+        link = await download_link(turn.repo, base, turn.user.id, turn.now)
+        minutes = int(DOWNLOAD_TTL.total_seconds() // 60)
+        unit_name = unit.name if unit else "Toàn chiến dịch"
+        turn.say(T["report_link"].format(unit=unit_name, minutes=minutes, link=link))
+        await show_organizer_menu(turn)
+        return
     turn.say(
         T["report_fileless"].format(
             unit=unit.name if unit else "toàn chiến dịch",

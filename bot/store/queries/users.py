@@ -6,7 +6,16 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from bot.store.models import Certificate, HelpRequest, Outbox, Pairing, Recheck, User
+from bot.store.models import (
+    Certificate,
+    HelpRequest,
+    Outbox,
+    Pairing,
+    Recheck,
+    User,
+    WebSession,
+    WebToken,
+)
 from bot.store.queries.hot import hot_statements
 from bot.store.queries.units import UnitQueries
 
@@ -75,6 +84,9 @@ class UserQueries(UnitQueries):
         await self.session.execute(
             update(Certificate).where(Certificate.user_id == user_id).values(name=None)
         )
+        # Signed-in dashboard browsers and unused links end with the data.
+        await self.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+        await self.session.execute(delete(WebToken).where(WebToken.user_id == user_id))
 
     async def grant(
         self, channel: str, external_id: str, role: str, unit_id: str | None, now: datetime
