@@ -138,8 +138,16 @@ class Sender:
 async def queued(db: Database, texts: list[str], channel: str = "telegram") -> list[Delivery]:
     (lan,) = (await people(db, "lan")).values()
     async with db.transaction() as repo:
-        ids = await repo.enqueue_many([row(lan, t, T0, reply=False, channel=channel) for t in texts], T0)
-    return [Delivery(i, lan, channel, "lan", Reply(t)) for i, t in zip(ids, texts, strict=True)]
+        # Kept apart (`separate`): these tests are about order and failures; a turn's short
+        # messages going out as one is tests/test_pacing.py's.
+        ids = await repo.enqueue_many(
+            [
+                {**row(lan, t, T0, reply=False, channel=channel), "payload": Reply(t, separate=True).to_payload()}
+                for t in texts
+            ],
+            T0,
+        )
+    return [Delivery(i, lan, channel, "lan", Reply(t, separate=True)) for i, t in zip(ids, texts, strict=True)]
 
 
 async def test_deliver_sends_in_order_marks_sent_and_stops_at_a_network_error(db: Database) -> None:

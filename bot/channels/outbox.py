@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.pacing import Budget, Job, Planner
@@ -45,6 +45,14 @@ class Undeliverable(Exception):
 
 
 Sender = Callable[[Delivery], Awaitable[None]]
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    """Until `event` is set or `seconds` pass. Not `asyncio.wait_for`: on Python 3.11 it can
+    swallow a cancellation that comes as the event is set, and a stopped pump would go on."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
 
 
 class OutboxPump:
@@ -92,6 +100,8 @@ class OutboxPump:
         # `run` never takes them again, whatever their lease says; their leases are renewed.
         self._held: set[int] = set()
         self._on_wire: dict[int, Job] = {}
+        self._retry_at: dict[str, datetime] = {}  # chat -> when the platform lets it have more (429)
+        self._progress = asyncio.Event()  # a request finished
 
     # --- what comes in -------------------------------------------------------------------------
 
@@ -155,8 +165,7 @@ class OutboxPump:
             self._wake.clear()
             timeout = None if wake_at is None else max(0.0, wake_at - self.clock())
             if timeout is None or timeout > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=min(timeout or 1.0, 1.0))
+                await _wait(self._wake, min(timeout or 1.0, 1.0))
 
     async def _send_job(self, job: Job) -> None:
         retry: float | None = None
@@ -171,6 +180,7 @@ class OutboxPump:
                 await self.send(job.delivery)
             except RetryLater as exc:
                 retry = exc.seconds
+                self._retry_at[job.chat] = utcnow() + timedelta(seconds=exc.seconds)
                 log.info("%s: flood control, chat held for %.0fs", self.channel, exc.seconds)
                 return
             except Undeliverable as exc:
@@ -187,6 +197,7 @@ class OutboxPump:
         finally:
             self._on_wire.pop(job.number, None)
             self.planner.done(job, self.clock(), retry_after=retry)
+            self._progress.set()
             self._wake.set()
             if self._sender is None or self._sender.done():
                 self._kick()
@@ -252,14 +263,22 @@ class OutboxPump:
             self._held.difference_update(ids)
             self._held.difference_update(failed)
 
-    async def close(self) -> None:
-        """Send what is queued (a few seconds at most), then stop; the rest stays in the outbox."""
+    async def close(self, wait: float = 5.0) -> None:
+        """Send what can go within `wait` seconds, then stop. The rest goes back to the outbox at
+        once (not leased: another worker, or this one restarted, takes it without waiting for a
+        lease to run out), due when the platform said it may go (429) or now."""
+        deadline = self.clock() + wait
+        while not self.planner.idle and self.clock() < deadline:
+            ready_at = self.planner.waiting_until()
+            if not self._on_wire and (ready_at is None or ready_at > deadline):
+                break  # what is left waits longer than we do
+            self._progress.clear()
+            await _wait(self._progress, max(0.01, deadline - self.clock()))
         if self._sender is not None and not self._sender.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.idle(), timeout=5)
             self._sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
+        await self._give_back(self.planner.clear())
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -269,6 +288,36 @@ class OutboxPump:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._marker
         await self.flush_marks()
+
+    async def _give_back(self, jobs: list[Job]) -> None:
+        """Queued messages this process will not send: back to the outbox, unleased."""
+        now = utcnow()
+        back = [(i, max(now, self._retry_at.get(job.chat, now))) for job in jobs for i in job.outbox_ids]
+        self._held.difference_update(i for i, _due in back)
+        if not back:
+            return
+        try:
+            async with self.db.transaction() as repo:
+                for outbox_id, due in back:
+                    await repo.release(outbox_id, due)
+        except Exception as exc:  # their leases run out instead
+            log.warning("%s: giving back %d message(s) failed: %s", self.channel, len(back), type(exc).__name__)
+
+    async def _settle(self, ids: set[int]) -> None:
+        """Until each of these rows has gone (sent, failed, given up) or waits out a 429: the
+        sweep takes no more than the send queue can take (and a test sees what it sent)."""
+        while True:
+            now = self.clock()
+            pending = [
+                job
+                for job in [*self.planner.queued(), *self._on_wire.values()]
+                if ids.intersection(job.outbox_ids)
+                and (job.number in self._on_wire or not self.planner.held(job.chat, now))
+            ]
+            if not pending:
+                return
+            self._progress.clear()
+            await _wait(self._progress, 1.0)
 
     # --- the outbox table ----------------------------------------------------------------------
 
@@ -295,6 +344,7 @@ class OutboxPump:
             group.append(delivery)
         if group:
             self._queue(group, LEASE.total_seconds())
+        await self._settle({d.outbox_id for d in batch if d.outbox_id})
         return len(batch)
 
     async def run(self) -> None:

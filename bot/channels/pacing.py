@@ -132,6 +132,7 @@ class _Chat:
     next_at: float = 0.0  # the chat's own limit: not before this
     served_at: float = float("-inf")  # when its last request went out
     busy: bool = False  # a request of this chat is on the wire
+    held_until: float = float("-inf")  # the platform asked this chat to wait (429) until then
 
 
 @dataclass
@@ -215,6 +216,30 @@ class Planner:
         chat.messages.clear()
         return dropped
 
+    def clear(self) -> list[Job]:
+        """Forget every queued message and edit (stopping); returns the messages, whose outbox rows
+        the caller gives back. Requests on the wire finish on their own (`done` forgets them)."""
+        dropped = [job for chat in self._chats.values() for job in chat.messages]
+        self._chats = {chat_id: chat for chat_id, chat in self._chats.items() if chat.busy}
+        for chat in self._chats.values():
+            chat.messages.clear()
+            chat.edits.clear()
+        return dropped
+
+    def held(self, chat_id: str, now: float) -> bool:
+        """Is this chat waiting out a platform's 429?"""
+        chat = self._chats.get(chat_id)
+        return chat is not None and chat.held_until > now
+
+    def held_until(self, chat_id: str) -> float | None:
+        chat = self._chats.get(chat_id)
+        return chat.held_until if chat is not None and chat.held_until > float("-inf") else None
+
+    def waiting_until(self) -> float | None:
+        """The earliest moment a queued message may go (None: nothing queued)."""
+        times = [chat.next_at for chat in self._chats.values() if chat.messages]
+        return min(times) if times else None
+
     def _chat(self, chat_id: str) -> _Chat:
         chat = self._chats.get(chat_id)
         if chat is None:
@@ -269,15 +294,18 @@ class Planner:
     def done(self, job: Job, now: float, retry_after: float | None = None) -> None:
         """A request finished. `retry_after`: the platform refused it for now; it goes back to
         the head of its chat's queue and the chat waits that long."""
-        chat = self._chats[job.chat]
-        chat.busy = False
         self.in_flight -= 1
+        chat = self._chats.get(job.chat)
+        if chat is None:  # forgotten meanwhile (`clear`)
+            return
+        chat.busy = False
         # The platform counts when a request arrives, somewhere between its start and its answer:
         # counting the chat's interval from the answer too keeps two arrivals that far apart.
         chat.next_at = max(chat.next_at, now + self.budget.chat_interval)
         if retry_after is not None:
             (chat.edits if job.cosmetic else chat.messages).appendleft(job)
             chat.next_at = max(chat.next_at, now + retry_after)
+            chat.held_until = chat.next_at
             self.sent -= 1
             self.refused += 1
 
