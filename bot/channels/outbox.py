@@ -172,8 +172,13 @@ class OutboxPump:
         self._on_wire[job.number] = job
         try:
             if job.edit is not None:
-                with contextlib.suppress(Exception):  # cosmetic: already edited, too old…
+                try:
                     await job.edit()
+                except RetryLater as exc:  # held like a message; the edit waits its turn again
+                    retry = exc.seconds
+                    self._retry_at[job.chat] = utcnow() + timedelta(seconds=exc.seconds)
+                except Exception as exc:  # cosmetic: already edited, too old…
+                    log.debug("%s: an edit failed: %s", self.channel, type(exc).__name__)
                 return
             assert job.delivery is not None
             try:

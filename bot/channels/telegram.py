@@ -68,6 +68,13 @@ def commands_for(tutor: Tutor, role: str) -> list[BotCommand]:
     return [BotCommand(name, text) for name, text in tutor.router.command_menu(role)][:MAX_COMMANDS]
 
 
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # int today, timedelta in a later major version
+        warnings.simplefilter("ignore")
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
+
+
 def keyboard_rows(buttons: tuple[Button, ...]) -> list[list[dict[str, str]]]:
     """Main choices one per row (big, easy to hit); navigation two per row below them. Plain
     Bot API JSON: building python-telegram-bot objects for every message cost more than sending."""
@@ -260,8 +267,8 @@ class TelegramChannel:
                     await message.edit_caption(f"{message.caption}\n\n➡️ {label}", reply_markup=None)
                 else:
                     await message.edit_reply_markup(reply_markup=None)
-            except RetryAfter:
-                raise
+            except RetryAfter as exc:  # the pump holds the chat that long, then tries again
+                raise RetryLater(_seconds(exc)) from None
             except TelegramError as exc:  # already edited, too old: harmless
                 log.debug("could not remove keyboard: %s", exc)
 
@@ -284,12 +291,7 @@ class TelegramChannel:
         try:
             await self._send(delivery)
         except RetryAfter as exc:
-            with warnings.catch_warnings():  # int today, timedelta in a later major version
-                warnings.simplefilter("ignore")
-                wait = exc.retry_after
-            raise RetryLater(
-                wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
-            ) from None
+            raise RetryLater(_seconds(exc)) from None
         except Forbidden as exc:
             raise Undeliverable(f"forbidden: {exc}") from None
         except BadRequest as exc:

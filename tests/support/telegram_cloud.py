@@ -88,6 +88,8 @@ class CloudBot:
     log: list[Sent] = field(default_factory=list)  # every send and edit, in arrival order
     answered: dict[str, float] = field(default_factory=dict)  # callback query id -> when
     refused: int = 0  # 429s given
+    # Every limited call as it arrived: (chat, when, retry_after in seconds if refused, else None).
+    calls: list[tuple[int, float, float | None]] = field(default_factory=list)
     polled: bool = False  # getUpdates was called (the bot is up, polling)
     webhook_statuses: list[int] = field(default_factory=list)
     turns: Iterator[int] = field(default_factory=itertools.count)
@@ -115,6 +117,14 @@ class CloudBot:
         """Count a limited call, or refuse it the way Telegram does."""
         if not self.limits.enabled:
             return
+        try:
+            self._check(chat, now)
+        except Refused as refused:
+            self.calls.append((chat, now, refused.parameters["retry_after"] / self.limits.scale))
+            raise
+        self.calls.append((chat, now, None))
+
+    def _check(self, chat: int, now: float) -> None:
         period = 1.0 / self.limits.scale
         window = self._window
         chat_window = self._chat_windows.setdefault(chat, collections.deque())
