@@ -9,6 +9,7 @@ and when Telegram says "retry after N seconds" for a chat, nothing goes to that 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -90,7 +91,7 @@ async def test_a_class_is_paced_under_the_limits_and_nothing_is_refused(
         bot = await class_at_once(cloud, learners=8, steps=2)
     assert bot.refused == 0
     sends = sorted((chat, at) for chat, at, refused in bot.calls if refused is None)
-    gaps = [b[1] - a[1] for a, b in zip(sends, sends[1:], strict=False) if a[0] == b[0]]
+    gaps = [b[1] - a[1] for a, b in itertools.pairwise(sends) if a[0] == b[0]]
     assert gaps and min(gaps) >= 1.0  # one message a second per chat at most
 
 
