@@ -2,7 +2,8 @@
 
 A python-telegram-bot application walking the same lessons with the same texts and buttons:
 handlers read the learner's row, move them on, write the row and an answer record, commit (one
-aiosqlite commit per update), then reply with `reply_text` — no outbox, no update-id dedupe, no
+aiosqlite commit per update), then reply with `reply_text` (a step's picture with `reply_photo`,
+uploaded once and then sent by its file id) — no outbox, no update-id dedupe, no
 per-learner lock, no crash safety beyond the commit. `pickled=True` keeps the state in
 `context.user_data` under PTB's `PicklePersistence` instead (written every 60 s and at shutdown,
 not per update): an upper bound that is not durable.
@@ -41,23 +42,39 @@ CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, chat_id INTEGER, les
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics ("Tiếp tục" → "tiep tuc")."""
+    """Lower case without diacritics or emoji ("✅ Tiếp tục" → "tiep tuc")."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower().strip()
+    kept = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "So", "Cf"))
+    return " ".join(kept.lower().split())
 
 
 class PeerTutor:
     def __init__(self) -> None:
-        self.lessons = {lesson.id: lesson for lesson in load_catalog(REPO_LESSONS).catalog.lessons}
+        catalog = load_catalog(REPO_LESSONS).catalog
+        self.lessons = {lesson.id: lesson for lesson in catalog.lessons}
+        self.media = catalog.media_path
+        self.file_ids: dict[str, str] = {}  # a picture uploaded once, then sent by its file id
 
-    def screen(self, lesson: Any, index: int) -> tuple[str, list[str]]:
+    async def send(self, message: Any, text: str, choices: list[str] | None, image: str | None) -> None:
+        """As a developer would: a step's picture with its text as the caption, else the text."""
+        markup = self.markup(choices) if choices else None
+        if image is None or len(text) > 1024:
+            await message.reply_text(text, reply_markup=markup)
+            return
+        cached = self.file_ids.get(image)
+        photo = cached or Path(self.media(image)).read_bytes()
+        sent = await message.reply_photo(photo, caption=text, reply_markup=markup)
+        if not cached and sent.photo:
+            self.file_ids[image] = sent.photo[-1].file_id
+
+    def screen(self, lesson: Any, index: int) -> tuple[str, list[str], str | None]:
         step = lesson.steps[index]
         header = f"Bước {index + 1}/{len(lesson.steps)}"
         if step.kind == "quiz":
-            return f"{header}\n❓ {step.quiz.ask}", [o.text for o in step.quiz.options]
+            return f"{header}\n❓ {step.quiz.ask}", [o.text for o in step.quiz.options], step.image
         if step.kind == "practice":
-            return f"{header}\n✋ {step.practice}", ["✅ Xong", "Tôi chưa làm được"]
-        return f"{header}\n{step.say}", ["Tiếp tục"]
+            return f"{header}\n✋ {step.practice}", ["✅ Xong", "Tôi chưa làm được"], step.image
+        return f"{header}\n{step.say}", ["Tiếp tục"], step.image
 
     @staticmethod
     def markup(choices: list[str]) -> InlineKeyboardMarkup:
@@ -73,36 +90,36 @@ class PeerTutor:
 
     def step(
         self, state: dict[str, Any], text: str
-    ) -> tuple[list[tuple[str, list[str] | None]], tuple | None]:
+    ) -> tuple[list[tuple[str, list[str] | None, str | None]], tuple | None]:
         """(messages to send, answer record) for one typed text; `state` is changed in place."""
         if text.startswith("/start l-"):
             lesson = self.lessons.get(text.split("l-", 1)[1].strip())
             if lesson is None:
-                return [("Không có bài này.", None)], None
+                return [("Không có bài này.", None, None)], None
             state.update(lesson=lesson.id, step=0, attempts=0)
-            body, choices = self.screen(lesson, 0)
+            body, choices, image = self.screen(lesson, 0)
             intro = f"📘 {lesson.title}: {len(lesson.steps)} bước, khoảng {lesson.minutes} phút."
-            return [(f"{intro}\n\n{body}", choices)], None
+            return [(f"{intro}\n\n{body}", choices, image)], None
         lesson = self.lessons.get(state.get("lesson") or "")
         if lesson is None:
-            return [("Bác gõ /start để bắt đầu.", None)], None
+            return [("Bác gõ /start để bắt đầu.", None, None)], None
         index = state["step"]
         step = lesson.steps[index]
-        body, choices = self.screen(lesson, index)
+        body, choices, _image = self.screen(lesson, index)
         typed = fold(text)
         picked = next((i for i, c in enumerate(choices) if fold(c) == typed), None)
         if picked is None and typed.isdigit() and 1 <= int(typed) <= len(choices):
             picked = int(typed) - 1
         if picked is None:
-            return [("Bác bấm một nút bên dưới nhé.", choices)], None
-        out: list[tuple[str, list[str] | None]] = []
+            return [("Bác bấm một nút bên dưới nhé.", choices, None)], None
+        out: list[tuple[str, list[str] | None, str | None]] = []
         correct = None
         if step.kind == "quiz":
             option = step.quiz.options[picked]
             correct = option.correct
             if not option.correct and state["attempts"] == 0:
                 state["attempts"] = 1
-                return [(f"❌ Chưa đúng. {option.explain}\nBác thử chọn lại nhé.", choices)], (
+                return [(f"❌ Chưa đúng. {option.explain}\nBác thử chọn lại nhé.", choices, None)], (
                     lesson.id,
                     step.id,
                     str(picked + 1),
@@ -112,13 +129,14 @@ class PeerTutor:
                 (
                     f"✅ Đúng rồi! {option.explain}" if option.correct else f"❌ Chưa đúng. {option.explain}",
                     None,
+                    None,
                 )
             )
         record = (lesson.id, step.id, str(picked + 1), correct)
         state["attempts"] = 0
         if index + 1 >= len(lesson.steps):
             state.update(lesson=None, step=0)
-            out.append((f"🎉 Chúc mừng Bác đã học xong bài «{lesson.title}»!", ["📚 Chọn bài học"]))
+            out.append((f"🎉 Chúc mừng Bác đã học xong bài «{lesson.title}»!", ["📚 Chọn bài học"], None))
         else:
             state["step"] = index + 1
             out.append(self.screen(lesson, index + 1))
@@ -162,10 +180,8 @@ def typical_app(
                 (chat, *record, now),
             )
         await db.commit()
-        for text, choices in messages:
-            await update.effective_message.reply_text(
-                text, reply_markup=tutor.markup(choices) if choices else None
-            )
+        for text, choices, image in messages:
+            await tutor.send(update.effective_message, text, choices, image)
 
     builder = ApplicationBuilder().token(token).concurrent_updates(64).post_init(post_init)
     if base_url is None:
@@ -195,10 +211,8 @@ def pickled_app(token: str, request: Any, path: str) -> tuple[Application, Any]:
         messages, record = tutor.step(state, update.effective_message.text or "")
         if record is not None:
             context.user_data.setdefault("answers", []).append(record)
-        for text, choices in messages:
-            await update.effective_message.reply_text(
-                text, reply_markup=tutor.markup(choices) if choices else None
-            )
+        for text, choices, image in messages:
+            await tutor.send(update.effective_message, text, choices, image)
 
     app = (
         ApplicationBuilder()

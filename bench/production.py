@@ -43,20 +43,38 @@ def _env() -> dict[str, str]:
 
 
 class Replies:
-    """Counts, per chat, the messages with buttons (each update brings exactly one: the next screen)."""
+    """Per chat, when each screen (a message with buttons) arrived, and which learners have seen
+    their lesson's last screen (🎉). Screens, not messages: a bot may merge a turn's messages,
+    and one that is handed a learner's next update before the previous screen went out sends only
+    the newer screen (bot.channels.pacing), so a finished lesson is what says "all answered"."""
 
     def __init__(self) -> None:
         self.screens: dict[int, list[float]] = {}
         self.last: dict[int, float] = {}
+        self.finished: set[int] = set()
         self.changed = asyncio.Event()
-        self.total = 0
 
     def __call__(self, bot: CloudBot, sent: Sent) -> None:
         self.last[sent.chat] = sent.at
         if sent.markup and sent.method.startswith("send"):
             self.screens.setdefault(sent.chat, []).append(sent.at)
-            self.total += 1
+            if "🎉" in sent.text:
+                self.finished.add(sent.chat)
             self.changed.set()
+
+    @property
+    def total(self) -> int:
+        return sum(len(times) for times in self.screens.values())
+
+    async def until_finished(self, learners: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.finished) < learners:
+            self.changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self.finished)} of {learners} lessons finished after {timeout:.0f} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), remaining)
 
     async def until(self, total: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -168,7 +186,7 @@ async def burst(
             started = time.monotonic()
             for chat, text in script:
                 await cloud.push(bot, cloud.text_update(chat, text))
-            await replies.until(len(script), timeout=900)
+            await replies.until_finished(learners, timeout=900)
             elapsed = time.monotonic() - started
             cpu = sum(cpu_seconds(p.pid) for p in running) - cpu
     finally:

@@ -66,6 +66,9 @@ class InProcessBotAPI(BaseRequest):
                 "from": BOT,
                 "text": params.get("text") or params.get("caption") or "",
             }
+            if name == "sendPhoto":  # as Telegram answers: a file id to send the picture again by
+                photo = {"file_id": f"photo-{result['message_id']}", "file_unique_id": "u", "width": 800}
+                result["photo"] = [{**photo, "height": 600}]
         elif name == "getUpdates":
             result = []
         return 200, json.dumps({"ok": True, "result": result}).encode()

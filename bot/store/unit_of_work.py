@@ -78,7 +78,12 @@ class UnitOfWork:
     def session(self) -> AsyncSession:
         if self._session is None:
             # Joins this transaction in a SAVEPOINT of its own: a failed flush rolls back only the
-            # session's writes, never the transaction it joined (see bot.store.writer).
+            # session's writes, never the transaction it joined (see bot.store.writer). SQLite's
+            # writer began it on the raw connection: SQLAlchemy is told first (no statement is
+            # sent, bot.store.db), or the session would take the transaction as its own and its
+            # commit would end the whole batch, savepoints and all.
+            if not self.conn.in_transaction():
+                self.conn.sync_connection.begin()
             session = AsyncSession(
                 bind=self.conn,
                 join_transaction_mode="create_savepoint",

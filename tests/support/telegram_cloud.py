@@ -94,6 +94,7 @@ class CloudBot:
     webhook_statuses: list[int] = field(default_factory=list)
     turns: Iterator[int] = field(default_factory=itertools.count)
     _window: collections.deque[float] = field(default_factory=collections.deque)
+    _posting_to: dict[int, asyncio.Lock] = field(default_factory=dict)  # one chat's webhook posts
     _chat_windows: dict[int, collections.deque[float]] = field(default_factory=dict)
 
     @property
@@ -247,6 +248,17 @@ class TelegramCloud:
         await self._notify()
 
     async def _post(self, bot: CloudBot, update: dict[str, Any]) -> None:
+        """One chat's updates one after another, in order (a learner's next press is not posted
+        while the previous one is unanswered); other chats' at the same time."""
+        source = update.get("message") or (update.get("callback_query") or {}).get("message") or {}
+        chat = int((source.get("chat") or {}).get("id") or 0)
+        lock = bot._posting_to.setdefault(chat, asyncio.Lock())
+        async with lock:
+            await self._post_one(bot, update)
+        if not lock.locked():
+            bot._posting_to.pop(chat, None)
+
+    async def _post_one(self, bot: CloudBot, update: dict[str, Any]) -> None:
         """As Telegram does: at most `webhook_connections` requests at once; an update that is
         not answered with 200 is sent again."""
         assert self._http is not None and self._posting is not None and bot.webhook is not None
