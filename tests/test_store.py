@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.clock import utcnow
 from bot.core.events import Actor, Choice, Start, Text
-from bot.store.models import Outbox, Progress, StepEvent, User
+from bot.store.models import MediaCache, Outbox, Progress, StepEvent, User
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
 from tests.support.holds import turn_held
@@ -156,3 +156,30 @@ async def test_a_system_turn_is_for_a_living_user_only(tutor) -> None:
         erased.deleted_at = utcnow()
     async with tutor.system_turn(user.id) as turn:
         assert turn is None
+
+
+async def test_transactions_committed_together_may_use_the_orm_in_the_middle(tutor) -> None:
+    """SQLite commits transactions that queue together as one (bot.store.writer). One of them
+    that needs an ORM session (a picture's file id remembered while learners' steps are written)
+    must join that commit, not end it under the others."""
+    db = tutor.db
+    await Chat(tutor, Actor("console", "lan", "Lan")).say("/start")
+    async with db.reader() as repo:
+        lan = (await repo.session.execute(select(User.id))).scalar_one()
+        before = (await repo.session.execute(select(func.count()).select_from(Outbox))).scalar_one()
+
+    async def step(n: int) -> None:  # the hot path: plain statements, no session
+        async with db.transaction() as repo:
+            await repo.enqueue_many(
+                [{"user_id": lan, "channel": "telegram", "payload": {"text": f"m{n}"}, "is_reply": False}],
+                utcnow(),
+            )
+
+    async def remember(n: int) -> None:
+        async with db.transaction() as repo:
+            await repo.session.merge(MediaCache(channel="telegram", path=f"p{n}.png", file_id=f"f{n}"))
+
+    await asyncio.gather(*(work(n) for n in range(10) for work in (step, remember)))
+    async with db.reader() as repo:
+        assert (await repo.session.execute(select(func.count()).select_from(Outbox))).scalar_one() == before + 10
+        assert (await repo.session.execute(select(func.count()).select_from(MediaCache))).scalar_one() == 10
