@@ -42,8 +42,12 @@ def _profile(learners: int) -> None:
     async def run() -> None:
         import tempfile
 
-        app, close = await throughput.hocvuso_app(f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/profile.db")
-        async with throughput.Harness(app) as bot:
+        from bench.transport import InProcessBotAPI
+
+        transport = InProcessBotAPI()
+        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/profile.db"
+        app, dispatch, drained, close = await throughput.hocvuso_app(url, transport)
+        async with throughput.Harness(app, transport, drained, dispatch) as bot:
             profiler = Profiler(async_mode="disabled")
             profiler.start()
             await bot.burst(throughput.updates_for(throughput.learner_script(learners), 1))

@@ -3,8 +3,9 @@ webhook), replies through the outbox pump, against the Telegram stand-in with it
 measures the bot, not Telegram). Beside it, the typical python-telegram-bot tutor (bench/peers.py)
 on its own production path: PTB's Updater polling the same stand-in.
 
-- *Burst*: 400 learners' whole lessons (the in-process benchmark's load) queued at once; updates/s
-  until every learner has every reply, and the bot process's CPU per update.
+- *Burst*: 400 learners working through their whole lessons at once (the in-process benchmark's
+  load), each typing the next answer the moment the previous screen arrives; updates/s until every
+  lesson is finished, and the bot process's CPU per update.
 - *Paced*: 200 updates/s over the webhook for 10 s; latency from the moment an update is handed to
   the bot's HTTP server to its last reply reaching the stand-in.
 - *Workers*: the same burst through the webhook on PostgreSQL, with 1, 2 and 4 `hocvuso run`
@@ -53,6 +54,7 @@ class Replies:
         self.last: dict[int, float] = {}
         self.finished: set[int] = set()
         self.changed = asyncio.Event()
+        self.per_chat: dict[int, asyncio.Event] = {}
 
     def __call__(self, bot: CloudBot, sent: Sent) -> None:
         self.last[sent.chat] = sent.at
@@ -61,6 +63,20 @@ class Replies:
             if "🎉" in sent.text:
                 self.finished.add(sent.chat)
             self.changed.set()
+            if sent.chat in self.per_chat:
+                self.per_chat[sent.chat].set()
+
+    async def learner(self, cloud: TelegramCloud, bot: CloudBot, chat: int, lines: list[str]) -> None:
+        """Type each line as soon as the screen answering the previous one has arrived: all the
+        learners at once, each never ahead of their own screen (as a person is, and as a bot
+        that handles one chat's updates in any order needs)."""
+        arrived = self.per_chat.setdefault(chat, asyncio.Event())
+        for line in lines:
+            seen = len(self.screens.get(chat, ()))
+            await cloud.push(bot, cloud.text_update(chat, line))
+            while len(self.screens.get(chat, ())) <= seen:
+                arrived.clear()
+                await arrived.wait()
 
     @property
     def total(self) -> int:
@@ -184,9 +200,13 @@ async def burst(
                 await asyncio.sleep(4.0)  # started and polling
             cpu = sum(cpu_seconds(p.pid) for p in running)
             started = time.monotonic()
+            lines: dict[int, list[str]] = {}
             for chat, text in script:
-                await cloud.push(bot, cloud.text_update(chat, text))
-            await replies.until_finished(learners, timeout=900)
+                lines.setdefault(chat, []).append(text)
+            await asyncio.wait_for(
+                asyncio.gather(*(replies.learner(cloud, bot, chat, said) for chat, said in lines.items())),
+                900,
+            )
             elapsed = time.monotonic() - started
             cpu = sum(cpu_seconds(p.pid) for p in running) - cpu
     finally:
