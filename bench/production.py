@@ -78,6 +78,19 @@ class Replies:
                 arrived.clear()
                 await arrived.wait()
 
+    async def until_answered(self, last: dict[int, float], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = sum(1 for chat, at in last.items() if not any(t >= at for t in self.screens.get(chat, ())))
+            if not waiting:
+                return
+            self.changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{waiting} learners unanswered after {timeout:.0f} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), remaining)
+
     @property
     def total(self) -> int:
         return sum(len(times) for times in self.screens.values())
@@ -236,7 +249,10 @@ async def paced(rate: float = 200.0, seconds: float = 10.0, learners: int = 400)
                 await asyncio.sleep(delay)
             arrivals.append((chat, time.monotonic()))
             await cloud.push(bot, cloud.text_update(chat, text))
-        await replies.until(len(script), timeout=300)
+        # Done when every learner has a screen after their last update (an overloaded bot may have
+        # replaced a screen with the next one before sending it: that one answers both).
+        last = {chat: at for chat, at in arrivals}
+        await replies.until_answered(last, timeout=300)
     await cloud.stop()
     latencies = []
     for chat, arrived in arrivals:
