@@ -162,3 +162,25 @@ def test_keyboard_edits_go_after_messages_and_are_dropped_when_too_old() -> None
     started = run(planner, until=20.0)
     assert all(not job.cosmetic for _, job in started)  # ten messages took the bot's ten seconds
     assert planner.idle  # and the edit, more than three seconds old by then, was dropped
+
+
+def test_under_load_keyboard_edits_leave_the_budget_to_next_steps() -> None:
+    """A bot busy with learners' next steps (more than half its budget) does not spend the rest on
+    closing old keyboards, which count against the same limit; with budget to spare it does."""
+
+    async def close() -> None:  # pragma: no cover - never awaited here
+        return None
+
+    busy = Planner(Budget(rate=10.0, chat_interval=1.0, edit_max_wait=5.0, edit_share=0.5))
+    for second in range(8):  # eight new chats a second, each with its next step: 80% of the budget
+        for n in range(8):
+            busy.add_turn([message(f"s{second}-{n}", "Bước 2/5", screen=2)], float(second), 60.0)
+            busy.add_edit(f"s{second}-{n}", close, float(second))
+    started = run(busy, until=20.0)
+    assert sum(1 for _, job in started if job.cosmetic) < 8  # at most a few, in the lulls
+    assert sum(1 for _, job in started if not job.cosmetic) == 64  # every next step went
+
+    calm = Planner(Budget(rate=10.0, chat_interval=1.0, edit_max_wait=5.0, edit_share=0.5))
+    calm.add_turn([message("lan", "Bước 2/5", screen=2)], 0.0, 60.0)
+    calm.add_edit("lan", close, 0.0)
+    assert [job.cosmetic for _, job in run(calm, until=5.0)] == [False, True]

@@ -51,6 +51,9 @@ class Budget:
     chat_interval: float = 1.05  # seconds between two messages to one chat (Telegram: ~1)
     max_in_flight: int = 16  # requests on the wire at once (28/s × a 0.3 s round trip: ~8)
     edit_max_wait: float = 20.0  # a keyboard-closing edit older than this is dropped
+    # Keyboard-closing edits only while the last second used less than this share of `rate`: they
+    # count against the same limit, and under load they would halve what learners' next steps get.
+    edit_share: float = 0.5
 
     def share(self, workers: int) -> Budget:
         """This process's part when `workers` processes send for the same bot."""
@@ -59,6 +62,7 @@ class Budget:
             chat_interval=self.chat_interval,
             max_in_flight=self.max_in_flight,
             edit_max_wait=self.edit_max_wait,
+            edit_share=self.edit_share,
         )
 
 
@@ -154,6 +158,7 @@ class Planner:
         self.sent = 0  # requests started, 429s not counted (the benchmark's messages per press)
         self.merged = 0  # deliveries that went out inside another message
         self.refused = 0  # requests the platform refused for now (429)
+        self._recent: deque[float] = deque()  # when the requests of the last second started
 
     # --- what comes in ---------------------------------------------------------------------
 
@@ -270,17 +275,21 @@ class Planner:
             self._next_at = max(self._next_at + interval, now + interval / 2)
             self.in_flight += 1
             self.sent += 1
+            self._recent.append(now)
             taken.start.append(job)
         return taken
 
     def _pick(self, now: float) -> Job | None:
         best: tuple[tuple[int, float, int], Job] | None = None
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        spare = len(self._recent) < self.budget.rate * self.budget.edit_share
         for chat in self._chats.values():
             if chat.busy or chat.next_at > now:
                 continue
             if chat.messages:
                 job, rank = chat.messages[0], 0
-            elif chat.edits:
+            elif chat.edits and spare:
                 job, rank = chat.edits[0], 1
             else:
                 continue
