@@ -49,7 +49,7 @@ async def test_all_checks_pass_then_each_failure_is_one_line(tmp_path: Path, sql
         assert good.stdout.splitlines() == [
             f"✓ config: {config} is valid",
             "✓ database: sqlite reachable",
-            "✓ migrations: at 0001, newest 0001",
+            "✓ migrations: at 0004, newest 0004",
             "✓ lessons: 2 lessons, 6 steps",
             "✓ telegram: token accepted (@hocvuso_test_bot)",
             "✓ zalo: token accepted (hocvuso_bot)",
@@ -76,7 +76,7 @@ async def test_all_checks_pass_then_each_failure_is_one_line(tmp_path: Path, sql
             HOCVUSO_TELEGRAM_TOKEN=TOKEN,
             HOCVUSO_ZALO_TOKEN=ZALO_TOKEN,
         )
-        assert fresh.returncode == 1 and "✗ migrations: at none, newest 0001" in fresh.stdout
+        assert fresh.returncode == 1 and "✗ migrations: at none, newest 0004" in fresh.stdout
     finally:
         await telegram.stop()
         await zalo.stop()

@@ -15,6 +15,7 @@ from tests.conftest import make_tutor
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
 LAN = 7001
+SECRET = "s3cret-Token-s3cret-Token-s3cret-Token"
 
 
 @pytest.fixture
@@ -140,10 +141,10 @@ async def test_webhook_requires_the_secret_token(
         tutor,
         standin,
         mode="webhook",
-        webhook={"url": url, "port": unused_tcp_port, "secret_token": "s3cret-Token"},
+        webhook={"url": url, "port": unused_tcp_port, "secret_token": SECRET},
     )
     try:
-        assert standin.webhook == {"url": url, "secret_token": "s3cret-Token"}
+        assert standin.webhook == {"url": url, "secret_token": SECRET}
         update = {
             "update_id": 1,
             "message": {
@@ -158,7 +159,7 @@ async def test_webhook_requires_the_secret_token(
             missing = await client.post(url, json=update)
             wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
             right = await client.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token"}
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
             )
         assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
         # Telegram got its 200 only after the update was handled: the welcome had already gone out.

@@ -39,7 +39,7 @@ async def test_run_zalo(zalo: ZaloStandIn, tmp_path: Path, db_url: str, mode: st
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    hook = f"  webhook:\n    url: http://127.0.0.1:{port}/zalo\n    port: {port}\n    secret_token: zalo-hook-secret\n"
+    hook = f"  webhook:\n    url: http://127.0.0.1:{port}/zalo\n    port: {port}\n    secret_token: zalo-hook-secret-with-32-characters-or-more\n"
     config = tmp_path / "c.yaml"
     config.write_text(
         f"telegram:\n  enabled: false\nzalo:\n  enabled: true\n  mode: {mode}\n  base_url: {zalo.base_url}\n  poll_timeout: 1\n"

@@ -41,9 +41,11 @@ class Console:
             if delivery.external_id == self.actor.external_id:
                 print(render(delivery.reply), end="\n\n", file=self.out, flush=True)
         sent = [d.outbox_id for d in deliveries if d.outbox_id]
+        files = [d.outbox_id for d in deliveries if d.outbox_id and d.reply.document is not None]
         if sent:
             async with self.tutor.db.transaction() as repo:
                 await repo.mark_sent(sent, utcnow())
+                await repo.drop_attachments(files)
 
     async def run(self, lines: TextIO) -> None:
         loop = asyncio.get_running_loop()

@@ -4,6 +4,7 @@ query, grouped by what it is about in `bot.store.queries` (one small module per 
 from __future__ import annotations
 
 from bot.store.queries.classes import ClassQueries
+from bot.store.queries.guard import GuardQueries
 from bot.store.queries.help import HelpQueries
 from bot.store.queries.learning import LearningQueries
 from bot.store.queries.outbox import OutboxQueries
@@ -11,5 +12,7 @@ from bot.store.queries.updates import UpdateQueries
 from bot.store.queries.users import UserQueries
 
 
-class Repository(UpdateQueries, UserQueries, LearningQueries, ClassQueries, HelpQueries, OutboxQueries):
+class Repository(
+    UpdateQueries, UserQueries, LearningQueries, ClassQueries, HelpQueries, OutboxQueries, GuardQueries
+):
     """Every query of the chat path, on one transaction's session."""

@@ -8,6 +8,7 @@ one inside their unit's subtree.
 
 from __future__ import annotations
 
+from bot.core import privacy
 from bot.core.people import display
 from bot.core.replies import Reply
 from bot.core.router import VOLUNTEER, Router
@@ -85,6 +86,9 @@ async def _start_answer(turn: Turn, request_id: str) -> None:
 
 @router.action("input-help-answer", roles=VOLUNTEER)
 async def help_answer(turn: Turn, text: str) -> None:
+    if privacy.looks_secret(text, learner=False):
+        privacy.refuse(turn)  # nothing sent or stored; the screen still waits for the answer
+        return
     request_id = str(turn.state.get("help_id") or "")
     turn.set_state("help_id", None)
     turn.set_state("awaiting", None)
@@ -96,6 +100,9 @@ async def answer_command(turn: Turn, arg: str) -> None:
     request_id, _, text = arg.partition(" ")
     if as_id(request_id.lstrip("#")) is None or not text.strip():
         turn.say(T["usage_answer"])
+        return
+    if privacy.looks_secret(text, learner=False):
+        privacy.refuse(turn)
         return
     await _answer(turn, request_id.lstrip("#"), text)
 

@@ -8,6 +8,7 @@ the volunteers of the learner's unit are; without those, the request waits for t
 from __future__ import annotations
 
 from bot.core.lesson_state import current_lesson
+from bot.core.people import display
 from bot.core.replies import Reply
 from bot.core.router import Router
 from bot.core.screens import show_screen
@@ -65,8 +66,7 @@ async def ask_help(turn: Turn, _arg: str) -> None:
     helpers = await turn.repo.helpers_for(turn.user)
     if helpers:
         request.volunteer_id = helpers[0].id if len(helpers) == 1 else None
-        name = turn.user.display_name or f"Học viên #{turn.user.id}"
-        text = f"🙋 {name} cần giúp (yêu cầu #{request.id}).\n{context}"
+        text = f"🙋 {display(turn.user)} cần giúp (yêu cầu #{request.id}).\n{context}"
         for helper in helpers:
             turn.notify(
                 helper,

@@ -3,8 +3,12 @@ volunteer. An organizer's scope is their unit and every unit under it (all units
 
 from __future__ import annotations
 
+import functools
+import logging
+import math
 from datetime import datetime, timedelta
 
+from bot.clock import utcnow
 from bot.core import codes
 from bot.core.people import display
 from bot.core.replies import Document, Reply
@@ -19,8 +23,11 @@ from bot.store import Repository
 from bot.store.models import Invite, User
 from bot.text import as_id
 
+log = logging.getLogger("hocvuso.organizer")
+
 router = Router()
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INVITE_DAYS = 7
 INVITE_USES = 20
 
@@ -39,6 +46,10 @@ T = {
     "moved_learner": "Từ nay tình nguyện viên {volunteer} sẽ giúp {b} học ạ.",
     "usage_move": "Cách dùng: /chuyen <số học viên> <số tình nguyện viên>, ví dụ /chuyen 12 7.",
     "not_found": "Không tìm thấy, hoặc không thuộc phạm vi của bạn.",
+    "report_coming": "⏳ Cháu đang làm báo cáo Excel, xong sẽ gửi ngay cho bạn (thường dưới một phút).",
+    "report_wait": "Bạn vừa yêu cầu báo cáo rồi. Bạn chờ {minutes} phút rồi bấm lại nhé.",
+    "report_failed": "Xin lỗi, cháu chưa làm được báo cáo Excel. Bạn thử lại sau ít phút nhé.",
+    "report_stale": "Dữ liệu vừa thay đổi trong lúc làm báo cáo. Bạn bấm «Báo cáo Excel» lại nhé.",
 }
 
 
@@ -85,7 +96,7 @@ async def invite(turn: Turn, arg: str) -> None:
             uses=created.max_uses,
             expires=expires,
             link=f":\n{link}" if link else "",
-            code=created.short_code,
+            code=codes.spaced(created.short_code),
         ),
         image_bytes=codes.qr_png(link or created.short_code),
     )
@@ -101,7 +112,7 @@ async def make_invite(
     uses: int = INVITE_USES,
 ) -> Invite:
     """Shared by the chat command and `hocvuso invite`."""
-    short = await codes.free_short_code(repo)
+    short = await codes.free_short_code(repo, codes.INVITE_LENGTH)
     created = Invite(
         code=codes.link_code(),
         short_code=short,
@@ -176,13 +187,42 @@ async def stats(turn: Turn, _arg: str) -> None:
 @router.command("baocao", roles=ORGANIZER)
 @router.action("report", roles=ORGANIZER)
 async def excel_report(turn: Turn, _arg: str) -> None:
-    scope = await _scope(turn)
-    tables = await build_tables(
-        turn.repo, turn.catalog, turn.tutor.settings, scope, learner_limit=WORKBOOK_LEARNERS
-    )
-    content = to_xlsx(tables, f"{turn.tutor.settings.campaign.name} — {scope.unit_name}")
-    day = local(turn.now, turn.tutor.settings.timezone).strftime("%Y-%m-%d")
-    name = f"bao-cao-{scope.unit_id or 'toan-bo'}-{day}.xlsx"
-    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    turn.say(f"📥 Báo cáo Excel: {scope.unit_name}, đến ngày {day}.", document=Document(name, content, mime))
-    await show_organizer_menu(turn)
+    """The workbook of the organizer's scope. Built after this update commits, in a worker thread
+    on a read-only connection of its own (bot.store.Database.read_in_thread), so nobody waits for
+    it; it arrives through the outbox. One per organizer per `limits.report_cooldown_minutes`."""
+    cooldown = timedelta(minutes=turn.tutor.settings.limits.report_cooldown_minutes)
+    last = turn.state.get("report_at")
+    if last and turn.now < datetime.fromisoformat(last) + cooldown:
+        left = datetime.fromisoformat(last) + cooldown - turn.now
+        minutes = max(1, math.ceil(left.total_seconds() / 60))
+        await show_organizer_menu(turn, intro=T["report_wait"].format(minutes=minutes))
+        return
+    turn.set_state("report_at", turn.now.isoformat())
+    turn.after_commit(functools.partial(send_workbook, turn.tutor, turn.user.id, turn.user.unit_id, turn.now))
+    await show_organizer_menu(turn, intro=T["report_coming"])
+
+
+async def send_workbook(tutor, organizer_id: int, unit_id: str | None, now: datetime) -> None:
+    settings, catalog = tutor.settings, tutor.catalog
+
+    async def build(repo: Repository) -> tuple[str, bytes]:
+        scope = await report_scope(repo, unit_id, now)
+        tables = await build_tables(repo, catalog, settings, scope, learner_limit=WORKBOOK_LEARNERS)
+        day = local(now, settings.timezone).strftime("%Y-%m-%d")
+        text = f"📥 Báo cáo Excel: {scope.unit_name}, đến ngày {day}."
+        content = to_xlsx(tables, f"{settings.campaign.name} — {scope.unit_name}")
+        return text, Document(f"bao-cao-{scope.unit_id or 'toan-bo'}-{day}.xlsx", content, XLSX)
+
+    try:
+        text, document = await tutor.db.read_in_thread(build)
+        reply = Reply(text, document=document)
+    except Exception as exc:  # the operator gets one line, the organizer a plain answer
+        log.error("excel report failed: %s", type(exc).__name__)
+        reply = Reply(T["report_failed"])
+    async with tutor.db.transaction() as repo:
+        organizer = await repo.user(organizer_id)
+        if organizer is None or organizer.deleted_at is not None:
+            return
+        if reply.document is not None and await repo.erased_since(now):
+            reply = Reply(T["report_stale"])  # it may list someone who has just erased their data
+        await repo.enqueue(organizer.id, organizer.channel, reply.to_payload(), utcnow())

@@ -1,0 +1,50 @@
+"""security: code_failures (guessing limits by hashed identity), server_keys, an index for pruning
+the outbox in batches
+
+Revision ID: 0004
+Revises: 0001 (re-chained after 0002/0003 when the branches merge)
+Create Date: 2026-11-26
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0004"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "code_failures",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("who", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("code_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_code_failures_who_at", ["who", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_code_failures_at"), ["at"], unique=False)
+
+    op.create_table(
+        "server_keys",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_created", ["created_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_created")
+    op.drop_table("server_keys")
+    with op.batch_alter_table("code_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_code_failures_at"))
+        batch_op.drop_index("ix_code_failures_who_at")
+    op.drop_table("code_failures")
