@@ -32,17 +32,22 @@ async def world(tutor, clock):
 
 
 async def test_erasing_ones_data_does_not_reset_the_guess_limit(world, clock) -> None:
+    """Five wrong codes, /xoadulieu for a fresh profile, five more…: before the fix every round got
+    its five guesses and, after the fourth reset, the real code joined the class."""
     tutor, org, klass = world
     guesser = org.person("5550001234", "Đoán mò")
-    for round_ in range(4):
+    tried = 0
+    for _round in range(4):
         await guesser.say("/start")
         for guess in WRONG[:5]:
-            await guesser.say(guess)
-        if round_ < 3:  # a fresh profile, hoping for five more guesses
-            await guesser.say("/xoadulieu")
-            await guesser.say("có")
+            replies = await guesser.say(guess)
+            tried += not any("nhập sai mã nhiều lần" in r.text for r in replies)
+        await guesser.say("/xoadulieu")
+        await guesser.say("có")
+    await guesser.say("/start")
     replies = await guesser.say(klass.short_code)  # even the right code is refused for a while
     assert "nhập sai mã nhiều lần" in replies[0].text
+    assert tried == 5  # the first five; a fresh profile brought no fresh guesses
     async with tutor.db.reader() as repo:
         rows = (await repo.session.execute(select(User).where(User.external_id == "5550001234"))).scalars()
         assert [u.unit_id for u in rows] == [None]  # not in the class

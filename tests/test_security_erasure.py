@@ -22,6 +22,12 @@ from tests.test_volunteers import code_in, make_class, setup_units
 
 pytestmark = pytest.mark.dates
 
+
+async def drain(tutor) -> None:
+    """Wait for reports being built in the background (before the fix they were built in the turn)."""
+    if hasattr(tutor, "drain"):
+        await tutor.drain()
+
 NAME = "Nguyễn Thị Xuyến"
 PLATFORM_ID = "5550001234"
 NEEDLES = (NAME, "Xuyến", "Xuyen", PLATFORM_ID)
@@ -86,15 +92,16 @@ async def test_erasure_leaves_no_name_and_no_platform_id_anywhere(tutor, clock) 
     async def record(delivery) -> None:
         sent.append(delivery)
 
-    await boss.say("/baocao")
-    await tutor.drain()
+    direct = await boss.say("/baocao")  # (before the fix the workbook came with the reply)
+    await drain(tutor)
     pump = OutboxPump(tutor.db, "console", record)
     await pump.pump_once()
     await pump.close()
-    assert any(d.reply.document is not None and d.external_id == "org-all" for d in sent)
+    delivered = [d.reply for d in sent if d.external_id == "org-all"] + direct
+    assert any(reply.document is not None for reply in delivered)
     await Scheduler(tutor).tick(clock.advance(minutes=125))  # unanswered: both organizers are told
     await boss.say("/baocao")
-    await tutor.drain()
+    await drain(tutor)
     # Her volunteer is left on the screen that lists his learners by name, to pick one.
     await minh.say("/giaobai")
     await minh.say("👤 Một học viên")

@@ -9,8 +9,9 @@
 What is caught: 12 digits written together or in groups (spaces, dots, dashes), also beside other
 numbers (`0912345678 001234567890`); 16 or 19 digits (card numbers); digits spelled out in
 Vietnamese words (`không không một hai…`); from learners, any other 4–8 digit number (an OTP, a
-PIN) — from volunteers 6–8 digits; a password after «mật khẩu/mk/pass/OTP…» with a digit or symbol
-anywhere, or given with «là», «:» or «=» even as a plain word. The whole text counts, however long;
+PIN) — from volunteers 6–8 digits, or 4–8 beside «mật khẩu/OTP/PIN»; a password after «mật khẩu/mk/
+pass/OTP…» that mixes letters with digits or symbols, or given with «là», «:» or «=» even as a plain
+word. The whole text counts, however long;
 full-width and other Unicode digits count as digits.
 
 What passes: numbers the bot itself showed (a quiz option that is a number is matched before this
@@ -67,7 +68,9 @@ _NOT_A_PASSWORD = frozenset(
         "gio",
     ]
 )
-_SECRETISH = re.compile(r"(?=\S*\d)\S{4,}|\S*[@#$%^&*!]\S*")
+# A word that mixes letters with digits or symbols («Lan@1955», «abc123»): password-shaped. Bare
+# numbers near «mật khẩu» are judged as numbers (a hotline there is still a hotline).
+_SECRETISH = re.compile(r"(?=\S*[^\W\d_])(?=\S*[\d@#$%^&*!])\S{4,}")
 _TOKEN_WORDS = {"mat", "khau", "otp", "ma", "la"}
 _PUNCTUATION = ".,:;!?()\"'«»“”"
 
@@ -197,26 +200,27 @@ def looks_secret(
     text: str, choice_count: int = 0, *, learner: bool = True, known: frozenset[str] = frozenset()
 ) -> bool:
     """True when the text seems to carry an ID or card number, an OTP or a password.
-    `learner`: any 4–8 digit number counts (else 6–8: a volunteer may write a year); `known`:
-    numbers the bot showed the learner (in the lesson they are in), which are no secret."""
+    `learner`: any 4–8 digit number counts (else 6–8, a volunteer may write a year, unless the text
+    speaks of a password, an OTP or a PIN); `known`: numbers the bot showed the learner (in the
+    lesson they are in), which are no secret."""
     sample = ascii_digits(text)
-    short = 4 if learner else 6
+    lowered = plain(sample)
+    words = re.sub(r"[^a-z0-9]+", " ", lowered)
+    keyword = _SECRET_WORDS.search(words) is not None
+    short = 4 if learner or keyword else 6  # «mật khẩu 1234» is a PIN whoever writes it
     for chain in _CHAIN.findall(sample):
         if _digits_secret(_ATOM.findall(chain), chain, choice_count, known, short):
             return True
-    lowered = plain(sample)
     for run in _spelled_runs(lowered):
         if _digits_secret(run, " ".join(run), 0, frozenset(), SPELLED_MIN):
             return True
-    words = re.sub(r"[^a-z0-9]+", " ", lowered)
-    if _SECRET_WORDS.search(words):
+    if keyword:
         given = _GIVEN.search(lowered)
         if given and given.group(1).strip(".:=") not in _NOT_A_PASSWORD:
             return True
         tokens = [t.strip(_PUNCTUATION) for t in sample.split()]
         tokens = [t for t in tokens if plain(t) not in _TOKEN_WORDS]
-        if any(_SECRETISH.fullmatch(token) for token in tokens) and _SECRET_WORDS.sub(" ", words).strip():
-            return True
+        return any(_SECRETISH.fullmatch(token) for token in tokens)
     return False
 
 

@@ -51,11 +51,12 @@ class Scheduler:
             await self.prune(now)
         return done
 
-    async def prune(self, now: datetime, batch: int = PRUNE_BATCH) -> dict[str, int]:
+    async def prune(self, now: datetime, batch: int | None = None) -> dict[str, int]:
         """Housekeeping: old update ids, old messages (their texts may name people) and old wrong
         join codes, deleted in small batches by indexed columns, one short transaction each, so
         learners' updates get the write lock in between."""
         limits = self.settings.limits
+        batch = batch or PRUNE_BATCH
         work = {
             "updates": lambda repo: repo.prune_updates(now - KEEP_UPDATE_IDS, batch),
             "outbox": lambda repo: repo.prune_outbox(
