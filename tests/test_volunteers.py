@@ -374,3 +374,16 @@ async def test_ids_that_are_not_plain_numbers_get_the_usage_line(world) -> None:
         replies = await lan.send(Choice(forged))
         assert "Nút này không dùng được nữa" in replies[0].text, forged
         assert not any("trục trặc" in r.text for r in replies)
+
+
+async def test_learner_list_shows_a_lesson_just_finished(world) -> None:
+    _tutor, _org, minh = world
+    _text, klass = await make_class(minh)
+    lan = minh.person("lan", "Bà Lan")
+    await lan.send(Start(f"c-{klass.code}"))
+    for line in ("/start l-thu-nghiem", "tiep tuc", "khong", "xong", "tiep tuc"):
+        await lan.say(line)
+    assert lan.received()[-1].text.startswith("🎉 Chúc mừng Bác đã học xong bài «Bài thử nghiệm»!")
+    await minh.say("/hocvien")
+    listing = next(r.text for r in reversed(minh.received()) if r.text.startswith("👥 Học viên"))
+    assert "Bà Lan · lớp Lớp điện thoại thôn 3 · đã học xong «Bài thử nghiệm» · vừa xong" in listing

@@ -210,9 +210,10 @@ async def test_lesson_images_by_url_or_described(
                 assert voices == [
                     {"method": "sendVoice", "chat_id": TU, "voice_url": f"{media}/loi-chao.ogg"}
                 ]
-                assert "có hình minh họa" not in step
+                assert "🖼" not in step
             else:
                 assert photos == [] and voices == []
-                assert step.startswith("🖼 (Bước này có hình minh họa.")
+                # No media URL: the picture's one-line description stands in for it, above the step.
+                assert step.startswith("🖼 Hình bánh răng «Cài đặt», có vòng tròn đỏ chỗ cần chạm\n")
     finally:
         await t.db.close()

@@ -14,11 +14,16 @@ from bot.core.replies import Delivery, Reply
 QUIT = {"/thoat", "/thoát", "/quit", "/exit"}
 
 
+def picture_line(reply: Reply) -> str:
+    """What stands in for a lesson picture where it cannot be shown: its one-line description."""
+    return f"🖼 {reply.alt}" if reply.alt else "🖼 (Bước này có hình minh họa.)"
+
+
 def render(reply: Reply) -> str:
     """Text form of a reply, shared by the console and the Zalo channel (no buttons there)."""
     lines = [reply.text]
     if reply.image:
-        lines.append(f"[Hình minh họa: {reply.image}]")
+        lines.append(picture_line(reply))
     if reply.image_bytes is not None:
         lines.append("[Hình: mã QR]")
     if reply.audio:

@@ -199,6 +199,8 @@ class TelegramChannel:
         try:
             if accepted and label and message.text:
                 await message.edit_text(f"{message.text}\n\n➡️ {label}", reply_markup=None)
+            elif accepted and label and message.caption:  # a step with its picture
+                await message.edit_caption(f"{message.caption}\n\n➡️ {label}", reply_markup=None)
             else:
                 await message.edit_reply_markup(reply_markup=None)
         except TelegramError as exc:  # already edited, too old: harmless

@@ -226,7 +226,7 @@ class ZaloChannel:
             url = f"{self.settings.media_base_url.rstrip('/')}/{reply.image}"
             await self.client.call("sendPhoto", chat_id=chat_id, photo=url)
         elif reply.image:
-            text = f"{NO_IMAGE}\n{text}"
+            text = f"🖼 {reply.alt}\n{text}" if reply.alt else f"{NO_IMAGE}\n{text}"
         if reply.document is not None:
             text = f"{text}\n📎 Tệp «{reply.document.filename}» chỉ gửi được qua Telegram hoặc email."
         for chunk in split_text(text, TEXT_LIMIT):

@@ -39,12 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", parents=[common], help="run the channels enabled in the config (Telegram, Zalo)")
 
-    lessons = sub.add_parser("lessons", parents=[common], help="check or list the lesson files")
+    lessons = sub.add_parser("lessons", parents=[common], help="check, list or render the lesson files")
     lsub = lessons.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = lsub.add_parser("check", parents=[common], help="validate lesson files; exit 1 on any problem")
     check.add_argument("dir", nargs="?", help="lessons folder (default: from config)")
     listing = lsub.add_parser("list", parents=[common], help="print tracks and lessons")
     listing.add_argument("dir", nargs="?", help="lessons folder (default: from config)")
+    render = lsub.add_parser(
+        "render",
+        parents=[common],
+        help="render the SVG pictures under DIR to PNG (only missing or stale ones)",
+    )
+    render.add_argument("dir", nargs="?", help="folder to render (default: the lessons folder)")
+    render.add_argument("--force", action="store_true", help="render every picture again")
 
     from bot.cli import admin, report
 
@@ -64,9 +71,9 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace, Setting
 
         return run_command
     if args.command == "lessons":
-        from bot.cli.lessons import check_command, list_command
+        from bot.cli.lessons import check_command, list_command, render_command
 
-        return check_command if args.action == "check" else list_command
+        return {"check": check_command, "list": list_command, "render": render_command}[args.action]
     if args.command in ("units", "admin", "invite"):
         from bot.cli import admin
 

@@ -4,70 +4,54 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import re
 import sys
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import open_database
 from bot.clock import utcnow
 from bot.config import ConfigError, Settings
+from bot.store.queries.units import UnitLoopError
+from bot.units import break_loops, check_import, find_loops, loop_text, parents_first, read_units_csv
 
-UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ROLES = ("learner", "volunteer", "organizer")
+MAX_PROBLEMS_SHOWN = 20
 
 
-def read_units_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
-    """Rows of `id,name,parent_id,kind` and every problem as `file:line: message`."""
-    problems: list[str] = []
-    rows: list[dict[str, str]] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [f"{path}:1: cannot read the file ({exc.__class__.__name__})"]
-    reader = csv.DictReader(text.splitlines())
-    missing = {"id", "name"} - set(reader.fieldnames or [])
-    if missing:
-        return [], [
-            f"{path}:1: the header needs the columns id,name[,parent_id,kind] (missing: {', '.join(sorted(missing))})"
-        ]
-    seen: set[str] = set()
-    for number, row in enumerate(reader, start=2):
-        unit_id = (row.get("id") or "").strip()
-        name = (row.get("name") or "").strip()
-        parent = (row.get("parent_id") or "").strip() or ""
-        kind = (row.get("kind") or "").strip() or ("tinh" if not parent else "xa")
-        if not UNIT_ID.match(unit_id):
-            problems.append(f"{path}:{number}: id '{unit_id}' must use a-z, 0-9 and '-' (at most 40)")
-            continue
-        if not name:
-            problems.append(f"{path}:{number}: unit '{unit_id}' has no name")
-            continue
-        if unit_id in seen:
-            problems.append(f"{path}:{number}: duplicate unit id '{unit_id}'")
-            continue
-        seen.add(unit_id)
-        rows.append(
-            {"id": unit_id, "name": name[:120], "parent_id": parent, "kind": kind[:16], "line": str(number)}
-        )
-    return rows, problems
+def _report(problems: list[str]) -> int:
+    """Problems on stderr, one line each; a long list is cut short. Exit status 1."""
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        print(problem, file=sys.stderr)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        print(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more", file=sys.stderr)
+    if len(problems) > 1:
+        print(f"{len(problems)} problems; nothing was imported", file=sys.stderr)
+    return 1
 
 
 async def _import_units(settings: Settings, path: Path) -> int:
+    """All or nothing: the file is checked whole against the stored tree before a row is written."""
     rows, problems = read_units_csv(path)
+    if not rows:
+        return _report(problems)
     db = await open_database(settings)
     try:
         async with db.transaction() as repo:
-            known = {unit.id for unit in await repo.units()} | {row["id"] for row in rows}
-            for row in rows:
-                if row["parent_id"] and row["parent_id"] not in known:
-                    problems.append(f"{path}:{row['line']}: parent '{row['parent_id']}' is not a known unit")
+            await repo.lock_unit_tree()
+            existing = {unit.id: unit.parent_id for unit in await repo.units()}
+            problems += check_import(rows, existing, str(path))
             if problems:
-                for problem in problems:
-                    print(problem)
-                return 1
-            for row in rows:
-                await repo.upsert_unit(row["id"], row["name"], row["parent_id"] or None, row["kind"])
+                return _report(problems)
+            await repo.upsert_units(
+                [
+                    [(r.id, r.name, r.parent_id, r.kind) for r in level]
+                    for level in parents_first(rows, existing)
+                ]
+            )
+    except (UnitLoopError, SQLAlchemyError) as exc:  # a backstop: check_import refuses these first
+        message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        return _report([f"{path}: the database refused the import ({message}); nothing was imported"])
     finally:
         await db.close()
     print(f"OK: {len(rows)} units imported")
@@ -78,22 +62,32 @@ async def _list_units(settings: Settings) -> int:
     db = await open_database(settings)
     try:
         async with db.reader() as repo:
-            units = list(await repo.units())
+            units = {unit.id: unit for unit in await repo.units()}
     finally:
         await db.close()
-    children: dict[str | None, list] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
-
-    def show(parent: str | None, depth: int) -> None:
-        for unit in sorted(children.get(parent, []), key=lambda u: u.name):
-            print(f"{'  ' * depth}{unit.id}  {unit.name}  ({unit.kind})")
-            show(unit.id, depth + 1)
-
-    show(None, 0)
+    stored = {unit.id: unit.parent_id for unit in units.values()}
+    parents = break_loops(stored)  # an old database may hold a loop: show each unit once
+    children: dict[str | None, list[str]] = {}
+    for unit_id, parent in parents.items():
+        children.setdefault(parent if parent in units else None, []).append(unit_id)
+    stack = [(unit_id, 0) for unit_id in sorted(children.get(None, []), key=lambda u: units[u].name)]
+    stack.reverse()
+    while stack:  # depth first, without recursion: a deep chain cannot overflow the stack
+        unit_id, depth = stack.pop()
+        unit = units[unit_id]
+        print(f"{'  ' * depth}{unit.id}  {unit.name}  ({unit.kind})")
+        below = sorted(children.get(unit_id, []), key=lambda u: units[u].name, reverse=True)
+        stack.extend((child, depth + 1) for child in below)
     if not units:
         print("no units yet: hocvuso units import FILE.csv (columns id,name,parent_id,kind)", file=sys.stderr)
-    return 0
+    loops = find_loops(stored)
+    for loop in loops:
+        print(
+            f"hocvuso: the unit tree has a loop (unit → its parent): {loop_text(loop)}; "
+            "fix it with hocvuso units import (give one of them another parent)",
+            file=sys.stderr,
+        )
+    return 1 if loops else 0
 
 
 def parse_person(value: str) -> tuple[str, str]:
@@ -144,7 +138,11 @@ async def _invite(settings: Settings, unit_id: str, uses: int, days: int) -> int
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     units = sub.add_parser("units", parents=[common], help="manage the unit tree (province → commune)")
     usub = units.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = usub.add_parser("import", parents=[common], help="import units from CSV: id,name,parent_id,kind")
+    imp = usub.add_parser(
+        "import",
+        parents=[common],
+        help="import units from CSV: id,name,parent_id,kind (',' or ';', UTF-8); all or nothing",
+    )
     imp.add_argument("file", type=Path)
     usub.add_parser("list", parents=[common], help="print the unit tree")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,23 @@ def _progress(number: int, total: int, key: str) -> None:
     print(f"[{number}/{total}] {key}…", file=sys.stderr, flush=True)
 
 
+def argument_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with the arguments, checked before the database is opened or a figure built."""
+    if args.since and args.until and args.since > args.until:
+        return f"--since {args.since} is after --until {args.until}"
+    if args.format == "xlsx" and args.out is None:
+        return "--format xlsx needs --out FILE.xlsx"
+    if args.out is not None:
+        folder = args.out.parent
+        if args.out.is_dir():
+            return f"--out {args.out} is a folder; name a file in it"
+        if not folder.is_dir():
+            return f"--out: folder {folder} does not exist"
+        if not os.access(folder, os.W_OK):
+            return f"--out: cannot write in folder {folder}"
+    return None
+
+
 async def _report(args: argparse.Namespace, settings: Settings) -> int:
     db = await open_database(settings)
     catalog = load_lessons(settings)
@@ -46,7 +64,8 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"hocvuso: unit '{args.unit}' does not exist (hocvuso units list)", file=sys.stderr)
                 return 1
             since, until = day_bounds(args.since, args.until, settings.timezone)
-            # "Active in the last 7 days" means the 7 days up to the end of the period reported on.
+            # "Now" for the figures is the end of the period if it is past: "active in the last 7
+            # days" means the 7 days up to then, and a class is held if its time had come by then.
             now = utcnow() if until is None else min(utcnow(), until)
             scope = await report_scope(repo, args.unit, now, since, until, args.mask_names)
             if args.format == "xlsx":
@@ -59,19 +78,31 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     if args.format == "xlsx":
-        if args.out is None:
-            print("hocvuso: --format xlsx needs --out FILE.xlsx", file=sys.stderr)
-            return 2
-        args.out.write_bytes(to_xlsx(tables, f"{settings.campaign.name} — {scope.unit_name}"))
+        content = to_xlsx(tables, f"{settings.campaign.name} — {scope.unit_name}")
+        if not _write(args.out, content):
+            return 1
         print(f"OK: {args.out} ({', '.join(t.title for t in tables)})", file=sys.stderr)
         return 0
     output = "\n\n".join(to_csv(t) if args.format == "csv" else to_text(t) for t in tables)
+    output = output if output.endswith("\n") else output + "\n"
     if args.out:
-        args.out.write_text(output if output.endswith("\n") else output + "\n", encoding="utf-8")
-    else:
-        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+        return 0 if _write(args.out, output.encode("utf-8")) else 1
+    sys.stdout.write(output)
     return 0
 
 
+def _write(path: Path, content: bytes) -> bool:
+    try:
+        path.write_bytes(content)
+    except OSError as exc:  # checked beforehand, but the disk can fill or the folder go away
+        print(f"hocvuso: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    problem = argument_error(args)
+    if problem is not None:
+        print(f"hocvuso: {problem}", file=sys.stderr)
+        return 2
     return asyncio.run(_report(args, settings))

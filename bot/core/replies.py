@@ -28,6 +28,7 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     image: str | None = None  # path relative to the lessons folder, or a generated file's name
+    alt: str | None = None  # one line saying what `image` shows, for channels that cannot send it
     image_bytes: bytes | None = None  # generated picture (QR code)
     audio: str | None = None
     document: Document | None = None
@@ -57,7 +58,7 @@ class Reply:
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
             data["buttons"] = [[b.label, b.data, int(b.nav)] for b in self.buttons]
-        for key in ("image", "audio", "sender"):
+        for key in ("image", "alt", "audio", "sender"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.toast:
@@ -80,6 +81,7 @@ class Reply:
             text=data.get("text", ""),
             buttons=tuple(Button(label, cb, bool(nav)) for label, cb, nav in data.get("buttons", [])),
             image=data.get("image"),
+            alt=data.get("alt"),
             audio=data.get("audio"),
             sender=data.get("sender"),
             toast=bool(data.get("toast")),

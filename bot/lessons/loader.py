@@ -10,178 +10,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
 
 from bot.lessons.address import ADDRESS, readdress
 from bot.lessons.catalog import Catalog
 from bot.lessons.lint import lesson_warnings
 from bot.lessons.model import Lesson, Track
-
-try:  # the C loader is several times faster on a catalogue of a thousand files
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+from bot.lessons.yamlfile import FileProblems, Lines, Problem, display, line_for, read_yaml, validate
 
 TRACKS_FILE = "tracks.yaml"
-_Lines = dict[tuple[Any, ...], int]
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-    warning: bool = False  # the lesson still loads (see bot.lessons.lint)
-
-    def __str__(self) -> str:
-        kind = "warning: " if self.warning else ""
-        return f"{self.path}:{self.line}: {kind}{self.message}"
-
-
-class _FileProblems(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems)
-        self.problems = problems
-
-
-_constructor = yaml.constructor.SafeConstructor()
-
-
-def _to_python(
-    node: yaml.Node, path: tuple[Any, ...], lines: _Lines, problems: list[Problem], name: str
-) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _to_python(key_node, (*path, "<key>"), {}, problems, name)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                problems.append(Problem(name, key_node.start_mark.line + 1, "a key must be a plain word"))
-                continue
-            if key in result:
-                problems.append(
-                    Problem(name, key_node.start_mark.line + 1, f"duplicate key '{key}' in the same block")
-                )
-                continue
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, (*path, key), lines, problems, name)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_python(item, (*path, index), lines, problems, name) for index, item in enumerate(node.value)
-        ]
-    return _constructor.construct_object(node, deep=True)
-
-
-def _line_for(loc: tuple[Any, ...], lines: _Lines) -> int:
-    path: tuple[Any, ...] = ()
-    for part in loc:
-        if (*path, part) in lines:
-            path = (*path, part)
-    return lines.get(path, 1)
-
-
-def _where(loc: list[Any]) -> str:
-    """('steps', 2, 'quiz', 'options', 0) → 'step 3 › quiz › option 1' (people count from 1)."""
-    parts: list[str] = []
-    for i, part in enumerate(loc):
-        if (
-            isinstance(part, int)
-            and i > 0
-            and parts
-            and loc[i - 1] in ("steps", "options", "requires", "tracks")
-        ):
-            parts[-1] = f"{str(loc[i - 1]).rstrip('s')} {part + 1}"
-        else:
-            parts.append(str(part))
-    return " › ".join(parts)
-
-
-def _describe(error: dict[str, Any]) -> str:
-    loc = [part for part in error["loc"] if not str(part).startswith("function-")]
-    kind = error["type"]
-    if kind in ("extra_forbidden", "missing"):
-        what = "unknown key" if kind == "extra_forbidden" else "missing key"
-        inside = f" in {_where(loc[:-1])}" if len(loc) > 1 else ""
-        return f"{what} '{loc[-1]}'{inside}"
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    if kind == "string_too_long":
-        limit = error.get("ctx", {}).get("max_length")
-        actual = len(error.get("input", "")) if isinstance(error.get("input"), str) else "?"
-        message = f"text is too long ({actual} characters, at most {limit})"
-    elif kind == "string_pattern_mismatch":
-        message = "must use only a-z, 0-9 and '-' (at most 40 characters)"
-    where = _where(loc)
-    return f"{where}: {message}" if where else message
-
-
-def _read_yaml(path: Path, name: str) -> tuple[Any, _Lines]:
-    """Parse one file; raise _FileProblems with a clear line for every way it can be unreadable."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _FileProblems([Problem(name, 1, f"cannot read the file ({exc.strerror})")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _FileProblems(
-            [
-                Problem(
-                    name, line, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
-                )
-            ]
-        ) from None
-    text = text.removeprefix("\ufeff")
-    tab_lines = [
-        n for n, line in enumerate(text.splitlines(), 1) if line[: len(line) - len(line.lstrip())].count("\t")
-    ]
-    if tab_lines:
-        raise _FileProblems(
-            [Problem(name, n, "a tab is used for indentation; YAML needs spaces") for n in tab_lines]
-        )
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise _FileProblems([Problem(name, line, f"YAML cannot be parsed: {problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise _FileProblems([Problem(name, 1, f"YAML cannot be parsed: {exc}")]) from None
-    if node is None:
-        raise _FileProblems([Problem(name, 1, "the file is empty")])
-    lines: _Lines = {}
-    problems: list[Problem] = []
-    try:
-        data = _to_python(node, (), lines, problems, name)
-    except yaml.YAMLError as exc:
-        raise _FileProblems([Problem(name, 1, f"YAML value cannot be read: {exc}")]) from None
-    if problems:
-        raise _FileProblems(problems)
-    return data, lines
-
-
-def _validate(model: type, data: Any, lines: _Lines, name: str, path: tuple[Any, ...] = ()) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise _FileProblems(
-            [Problem(name, _line_for((*path, *e["loc"]), lines), _describe(e)) for e in exc.errors()]
-        ) from None
-
-
-def _display(path: Path) -> str:
-    """Paths under the working folder are shown relative to it (short, clickable in editors)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 @dataclass
@@ -190,24 +26,26 @@ class LoadResult:
     problems: list[Problem]  # errors: those lessons are left out
     files: int
     warnings: list[Problem] = field(default_factory=list)  # the lessons load all the same
+    # lesson id → (file as displayed, line of every key): later checks report on the right line
+    sources: dict[str, tuple[str, Lines]] = field(default_factory=dict)
 
 
 def _load_tracks(root: Path, problems: list[Problem]) -> tuple[dict[str, Track], dict[str, int], str]:
     path = root / TRACKS_FILE
-    name = _display(path)
+    name = display(path)
     tracks: dict[str, Track] = {}
     track_lines: dict[str, int] = {}
     if not path.exists():
         problems.append(Problem(name, 1, "tracks.yaml is missing: it declares the tracks (id, title, order)"))
         return tracks, track_lines, name
     try:
-        data, lines = _read_yaml(path, name)
+        data, lines = read_yaml(path, name)
         if not isinstance(data, dict) or not isinstance(data.get("tracks"), list):
-            raise _FileProblems([Problem(name, 1, "expected a 'tracks:' list of {id, title, order}")])
+            raise FileProblems([Problem(name, 1, "expected a 'tracks:' list of {id, title, order}")])
         for index, item in enumerate(data["tracks"]):
             try:
-                track = _validate(Track, item, lines, name, ("tracks", index))
-            except _FileProblems as exc:
+                track = validate(Track, item, lines, name, ("tracks", index))
+            except FileProblems as exc:
                 problems.extend(exc.problems)
                 continue
             if track.id in tracks:
@@ -217,7 +55,7 @@ def _load_tracks(root: Path, problems: list[Problem]) -> tuple[dict[str, Track],
                 continue
             tracks[track.id] = track
             track_lines[track.id] = lines.get(("tracks", index), 1)
-    except _FileProblems as exc:
+    except FileProblems as exc:
         problems.extend(exc.problems)
     return tracks, track_lines, name
 
@@ -231,12 +69,12 @@ def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadRe
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
-        problems.append(Problem(_display(root), 1, "the lessons folder does not exist"))
+        problems.append(Problem(display(root), 1, "the lessons folder does not exist"))
         return LoadResult(Catalog({}, {}, root), problems, 0)
     tracks, _, _ = _load_tracks(root, problems)
     lessons: dict[str, Lesson] = {}
     warnings: list[Problem] = []
-    where: dict[str, tuple[str, _Lines]] = {}
+    where: dict[str, tuple[str, Lines]] = {}
     files = sorted(
         p
         for pattern in ("*.yaml", "*.yml")
@@ -244,15 +82,15 @@ def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadRe
         if p.name != TRACKS_FILE and "media" not in p.relative_to(root).parts
     )
     for path in files:
-        name = _display(path)
+        name = display(path)
         try:
-            data, lines = _read_yaml(path, name)
+            data, lines = read_yaml(path, name)
             if not isinstance(data, dict):
-                raise _FileProblems([Problem(name, 1, "a lesson file must be a mapping (id, title, steps…)")])
+                raise FileProblems([Problem(name, 1, "a lesson file must be a mapping (id, title, steps…)")])
             if "steps" in data and not data["steps"]:
-                raise _FileProblems([Problem(name, lines.get(("steps",), 1), "the lesson has no steps")])
-            lesson: Lesson = _validate(Lesson, data, lines, name)
-        except _FileProblems as exc:
+                raise FileProblems([Problem(name, lines.get(("steps",), 1), "the lesson has no steps")])
+            lesson: Lesson = validate(Lesson, data, lines, name)
+        except FileProblems as exc:
             problems.extend(exc.problems)
             continue
         file_problems = _check_lesson(lesson, lines, name, root, tracks)
@@ -265,7 +103,7 @@ def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadRe
             problems.extend(file_problems)
             continue
         warnings.extend(
-            Problem(name, _line_for(key_path, lines), message, warning=True)
+            Problem(name, line_for(key_path, lines), message, warning=True)
             for key_path, message in lesson_warnings(lesson)
         )
         lessons[lesson.id] = readdress(lesson, address)
@@ -296,11 +134,13 @@ def load_catalog(root: str | os.PathLike[str], address: str = ADDRESS) -> LoadRe
         name, lines = where[lesson_id]
         problems.append(Problem(name, lines.get(("requires",), 1), "prerequisites form a loop"))
         lessons.pop(lesson_id, None)
-    return LoadResult(Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings))
+    return LoadResult(
+        Catalog(tracks, lessons, root), sorted(problems), len(files) + 1, sorted(warnings), sources=where
+    )
 
 
 def _check_lesson(
-    lesson: Lesson, lines: _Lines, name: str, root: Path, tracks: dict[str, Track]
+    lesson: Lesson, lines: Lines, name: str, root: Path, tracks: dict[str, Track]
 ) -> list[Problem]:
     problems: list[Problem] = []
     if lesson.track not in tracks:

@@ -60,6 +60,9 @@ class Step(_Strict):
     quiz: Quiz | None = None
     practice: Message | None = None
     image: MediaPath | None = None
+    # One line describing the picture, printed instead of it where pictures cannot be sent
+    # (console, Zalo without a media URL); required with `image`.
+    alt: ShortText | None = None
     audio: MediaPath | None = None
 
     @model_validator(mode="after")
@@ -68,6 +71,12 @@ class Step(_Strict):
         if len(kinds) != 1:
             found = ", ".join(kinds) if kinds else "none"
             raise ValueError(f"a step needs exactly one of 'say', 'quiz' or 'practice' (found {found})")
+        if self.image is not None and self.alt is None:
+            raise ValueError(
+                "a step with 'image' needs 'alt': one line (at most 120 characters) saying what the picture shows"
+            )
+        if self.alt is not None and self.image is None:
+            raise ValueError("'alt' describes a picture, but the step has no 'image'")
         return self
 
     @property

@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.lessons import Catalog
 from bot.reports.render import display
-from bot.reports.tables import SHEETS, SUMMARY, Progress, ReportBuilder, Scope, Table
+from bot.reports.tables import SHEETS, Progress, ReportBuilder, Scope, Table
 from bot.store import Repository
 from bot.store.stats import Stats, Window
 
@@ -53,29 +53,35 @@ async def build_tables(
 
 def summary_text(table: Table, scope: Scope, campaign: str) -> str:
     """/thongke: the summary table for one scope in a few short lines (≤ 500 characters)."""
-    values = {row[0]: row for row in table.rows}
-    column = {c.id: c for c in SUMMARY}
+    rows = {row[0]: (number, row) for number, row in enumerate(table.rows)}
+    columns = [c.id for c in table.columns]
+    target_at, actual_at, percent_at = (columns.index(c) for c in ("target", "actual", "percent"))
 
-    def actual(metric: str, kind: str = "actual") -> str:
-        return display(values[metric][3], column[kind]) if metric in values else "—"
+    def actual(metric: str) -> str:
+        number, row = rows[metric]
+        return display(row[actual_at], table.kind(number, actual_at))
 
-    rate_col = column["percent"]
     lines = [
-        f"📊 {campaign} — {scope.unit_name}",
+        f"📊 {campaign} — {display(scope.unit_name, 'text')}",
         f"Người học: {actual('learners')} (hoạt động 7 ngày: {actual('active_7d')})",
         f"Bài đã bắt đầu: {actual('lessons_started')} · học xong: {actual('completions')} "
-        f"({actual('completion_rate')}%)",
-        f"Lớp học: {actual('classes')} · Tình nguyện viên: {actual('volunteers')}",
+        f"({actual('completion_rate')})",
+        f"Lớp học đã tổ chức: {actual('classes')} · Tình nguyện viên: {actual('volunteers')}",
         f"Yêu cầu giúp đang chờ: {actual('help_open')} · trả lời sau (trung vị): {actual('help_median_minutes')} phút",
-        "🎯 Chỉ tiêu:",
     ]
+    targets = []
     for metric, label in (
         ("classes", "Lớp"),
         ("learners", "Người học"),
         ("completions", "Lượt học xong"),
         ("volunteers", "TNV"),
     ):
-        row = values[metric]
-        target = display(row[2], column["target"])
-        lines.append(f"• {label}: {display(row[3], column['actual'])}/{target} ({display(row[4], rate_col)})")
+        number, row = rows[metric]
+        if row[target_at] is not None:
+            reached = display(row[percent_at], table.kind(number, percent_at))
+            targets.append(f"• {label}: {actual(metric)}/{display(row[target_at], 'int')} ({reached})")
+    if targets:
+        lines += ["🎯 Chỉ tiêu:", *targets]
+    else:  # a unit is never measured against the campaign's targets (ReportBuilder.targets)
+        lines.append("🎯 Đơn vị này chưa có chỉ tiêu riêng." if scope.unit_id else "🎯 Chưa đặt chỉ tiêu.")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings, Targets
 from bot.lessons import Catalog
 from bot.store.stats import Stats, Window
+from bot.units import break_loops
 
 Kind = Literal["text", "int", "float", "rate", "datetime"]
 
@@ -22,6 +23,7 @@ class Column:
     label: str  # Vietnamese header
     kind: Kind = "int"
     width: int = 12
+    indent: bool = False  # text indented by the row's depth (a unit under its province)
 
 
 @dataclass
@@ -31,10 +33,19 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     note: str | None = None  # shown under the table (e.g. "only the first 10,000 learners")
+    # Cells whose kind differs from their column's, by (row, column) index: the summary's "actual"
+    # column holds counts, a rate and minutes.
+    kinds: dict[tuple[int, int], Kind] = field(default_factory=dict)
+    # Depth of a row in a tree (units), shown as indentation of the column marked `indent`:
+    # formatting, never spaces inside the value.
+    depths: dict[int, int] = field(default_factory=dict)
 
     def column(self, column_id: str) -> list[Any]:
         index = [c.id for c in self.columns].index(column_id)
         return [row[index] for row in self.rows]
+
+    def kind(self, row: int, column: int) -> Kind:
+        return self.kinds.get((row, column), self.columns[column].kind)
 
 
 @dataclass(frozen=True)
@@ -80,12 +91,12 @@ SUMMARY = [
     Column("metric", "Chỉ số (mã)", "text", 20),
     Column("label", "Chỉ số", "text", 38),
     Column("target", "Chỉ tiêu", "int", 12),
-    Column("actual", "Thực hiện", "float", 12),
+    Column("actual", "Thực hiện", "int", 12),  # per row: a count, a rate or minutes (Table.kinds)
     Column("percent", "Tỷ lệ đạt", "rate", 12),
 ]
 UNITS = [
     Column("unit_id", "Mã đơn vị", "text", 18),
-    Column("unit_name", "Đơn vị", "text", 30),
+    Column("unit_name", "Đơn vị", "text", 30, indent=True),
     Column("parent_id", "Thuộc", "text", 14),
     Column("learners", "Người học"),
     Column("active_7d", "Hoạt động 7 ngày", width=16),
@@ -101,10 +112,11 @@ CLASSES = [
     Column("class_name", "Tên lớp", "text", 32),
     Column("unit_id", "Đơn vị", "text", 18),
     Column("place", "Địa điểm", "text", 26),
-    Column("held_at", "Thời gian", "datetime", 18),
+    Column("held_at", "Đã tổ chức lúc", "datetime", 18),  # empty while not held
     Column("volunteer", "Tình nguyện viên", "text", 22),
     Column("learners", "Học viên"),
     Column("completions", "Lượt học xong", width=14),
+    Column("scheduled_at", "Lịch hẹn", "datetime", 18),
 ]
 LESSONS = [
     Column("lesson_id", "Mã bài", "text", 26),
@@ -120,7 +132,7 @@ VOLUNTEERS = [
     Column("volunteer_id", "Mã TNV", width=8),
     Column("name", "Tình nguyện viên", "text", 24),
     Column("unit_id", "Đơn vị", "text", 18),
-    Column("classes", "Lớp đã mở"),
+    Column("classes", "Lớp đã tổ chức", width=14),
     Column("learners", "Học viên kèm", width=14),
     Column("completions", "Lượt học xong của học viên", width=22),
     Column("help_answered", "Yêu cầu đã trả lời", width=18),
@@ -144,6 +156,8 @@ LEARNERS = [
     Column("current_lesson", "Đang học", "text", 26),
     Column("current_step", "Bước", width=8),
     Column("last_active", "Hoạt động gần nhất", "datetime", 18),
+    Column("class_name", "Lớp", "text", 26),
+    Column("volunteer", "Tình nguyện viên", "text", 22),
 ]
 KIND_VI = {"say": "đọc", "quiz": "câu hỏi", "practice": "thực hành"}
 
@@ -201,44 +215,56 @@ class ReportBuilder:
             for k in ("learners", "active_7d", "started", "completed", "classes", "volunteers")
         }
         help_figures = await self.stats.help_summary(self.scope.window)
-        targets: Targets = self.settings.campaign.unit_targets.get(
-            self.scope.unit_id or "", self.settings.campaign.targets
-        )
-        rows = [
-            ["classes", "Lớp học đã tổ chức", targets.classes, totals["classes"]],
-            ["learners", "Người học (lượt người được hỗ trợ)", targets.learners, totals["learners"]],
-            ["completions", "Lượt hoàn thành bài học", targets.completions, totals["completed"]],
-            ["volunteers", "Tình nguyện viên", targets.volunteers, totals["volunteers"]],
-            ["active_7d", "Người học hoạt động 7 ngày qua", None, totals["active_7d"]],
-            ["lessons_started", "Lượt bắt đầu bài học", None, totals["started"]],
-            [
+        targets = self.targets()
+        rows: list[tuple[str, str, int | None, Any, Kind]] = [
+            ("classes", "Lớp học đã tổ chức", targets.classes, totals["classes"], "int"),
+            ("learners", "Người học", targets.learners, totals["learners"], "int"),
+            ("completions", "Lượt hoàn thành bài học", targets.completions, totals["completed"], "int"),
+            ("volunteers", "Tình nguyện viên", targets.volunteers, totals["volunteers"], "int"),
+            ("active_7d", "Người học hoạt động 7 ngày qua", None, totals["active_7d"], "int"),
+            ("lessons_started", "Lượt bắt đầu bài học", None, totals["started"], "int"),
+            (
                 "completion_rate",
-                "Tỷ lệ học xong (%, xong / bắt đầu)",
+                "Tỷ lệ học xong (xong / bắt đầu)",
                 None,
-                _percent(totals["completed"], totals["started"]),
-            ],
-            ["help_open", "Yêu cầu giúp đỡ đang chờ", None, help_figures["open"]],
-            [
+                rate(totals["completed"], totals["started"]),
+                "rate",
+            ),
+            ("help_open", "Yêu cầu giúp đỡ đang chờ", None, help_figures["open"], "int"),
+            (
                 "help_median_minutes",
                 "Thời gian trả lời giúp đỡ (phút, trung vị)",
                 None,
                 _round(help_figures["median_answer_minutes"]),
-            ],
+                "float",
+            ),
         ]
         table = Table("summary", "Tổng hợp", SUMMARY)
-        for metric, label, target, actual in rows:
-            table.rows.append([metric, label, target, actual, rate(actual, target) if target else None])
+        actual = [c.id for c in SUMMARY].index("actual")
+        for number, (metric, label, target, value, kind) in enumerate(rows):
+            table.rows.append([metric, label, target, value, rate(value, target) if target else None])
+            table.kinds[(number, actual)] = kind
         return table
+
+    def targets(self) -> Targets:
+        """The campaign's targets for the whole campaign; a unit's own (`campaign.unit_targets`) for
+        a unit, and none if it has none: a commune is never measured against the whole campaign."""
+        campaign = self.settings.campaign
+        if self.scope.unit_id is None:
+            return campaign.targets
+        return campaign.unit_targets.get(self.scope.unit_id, Targets())
 
     async def _unit(self) -> Table:
         figures = await self.unit_figures()
         units = {u.id: u for u in await self.stats.units()}
         scope = self.scope.window.scope
         shown = [u for u in units.values() if scope is None or u.id in scope]
-        visible = {u.id for u in shown}
+        # A loop that an old database holds is cut (imports refuse new ones): each unit shows once.
+        parents = break_loops({u.id: u.parent_id for u in shown})
         children: dict[str | None, list[str]] = {}
         for unit in shown:  # the top of the scope is a root even if it has a parent outside it
-            children.setdefault(unit.parent_id if unit.parent_id in visible else None, []).append(unit.id)
+            parent = parents[unit.id]
+            children.setdefault(parent if parent in parents else None, []).append(unit.id)
 
         def rolled(unit_id: str) -> dict[str, int]:
             # A province's row counts its own people and every commune under it.
@@ -253,7 +279,8 @@ class ReportBuilder:
         def add(unit_id: str, depth: int) -> None:
             unit = units[unit_id]
             f = rolled(unit_id)
-            table.rows.append(self._unit_row(unit.id, "  " * depth + unit.name, unit.parent_id, f))
+            table.depths[len(table.rows)] = depth
+            table.rows.append(self._unit_row(unit.id, unit.name, unit.parent_id, f))
             for child in sorted(children.get(unit_id, []), key=lambda c: units[c].name):
                 add(child, depth + 1)
 
@@ -282,6 +309,7 @@ class ReportBuilder:
 
     async def _class(self) -> Table:
         table = Table("class", "Theo lớp", CLASSES)
+        tz = self.settings.timezone
         for row in await self.stats.classes(self.scope.window, self.scope.now):
             table.rows.append(
                 [
@@ -289,10 +317,11 @@ class ReportBuilder:
                     row["name"],
                     row["unit_id"] or "",
                     row["place"] or "",
-                    local(row["held_at"], self.settings.timezone),
+                    local(row["held_at"], tz),
                     self._name(row["volunteer"]),
                     row["learners"],
                     row["completions"],
+                    local(row["scheduled_at"], tz),
                 ]
             )
         return table
@@ -321,7 +350,7 @@ class ReportBuilder:
 
     async def _volunteer(self) -> Table:
         table = Table("volunteer", "Theo tình nguyện viên", VOLUNTEERS)
-        for row in await self.stats.volunteers(self.scope.window):
+        for row in await self.stats.volunteers(self.scope.window, self.scope.now):
             table.rows.append(
                 [
                     row["id"],
@@ -382,16 +411,14 @@ class ReportBuilder:
                     lesson.title if lesson else "",
                     (row["step_index"] + 1) if lesson and row["step_index"] is not None else None,
                     local(row["last_active"], self.settings.timezone),
+                    row["class_name"] or "",
+                    self._name(row["volunteer"]),
                 ]
             )
         return table
 
     def _name(self, name: str | None) -> str:
         return mask(name) if self.scope.mask_names else (name or "")
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def _round(value: float | None) -> float | None:

@@ -2,13 +2,23 @@
 stay fast at 100k learners and millions of events (no row-by-row work in Python). Medians use window
 functions (ROW_NUMBER / COUNT OVER), which both SQLite and PostgreSQL support.
 
-Definitions (the README's "Reports" section documents them for organizers):
-- a learner is a user with role "learner" whose unit is in the scope (no scope: every learner);
-- started / completed = learners whose first start / first completion of the lesson falls in the
+Definitions (the README's "Reports" section documents them for organizers; each lives in one place
+here, named after what it defines):
+- a learner (`Stats._is_learner`) is a user with role "learner" who has started a lesson or joined
+  a class; head counts count them in the period in which they first did either, in the unit they
+  belong to (rosters: everyone who was a learner by the end of the period). Volunteers and
+  organizers are never learners, even when they take a lesson or type a class code; someone who
+  only wrote to the bot is not a learner yet;
+- started / completed = learner-lesson pairs whose first start / first completion falls in the
   period (from progress, one row per learner and lesson: a re-try does not count twice);
 - minutes to complete = from a learner's first start to their first completion of the lesson;
 - first-try correct rate = quiz answers right at the first attempt / quiz first attempts;
-- reached a step = distinct learners shown it (step_events "shown").
+- reached a step = learners who first started the lesson in the period and were shown that step or
+  a later one (progress.furthest_step);
+- a class is held (`held_at`) once its scheduled time has passed; it counts in the period in which
+  it was held. A class without a time has not been held;
+- active in 7 days = learners whose last activity is at or after `now` - 7 days, `now` being the
+  end of the period if it is past (only the latest activity is stored).
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, extract, func, literal_column, or_, select
+from sqlalchemy import Select, and_, case, extract, func, literal_column, not_, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -31,6 +41,23 @@ class Window:
     until: datetime | None = None
 
 
+def held_at(now: datetime) -> ColumnElement[Any]:
+    """When a class was held, NULL while it has not been: the one definition of "held". Today a
+    class is held once its scheduled time has passed (one without a time has not been); when class
+    sessions exist, this becomes the time of its first held session."""
+    return case((Class.starts_at <= now, Class.starts_at), else_=null())
+
+
+def in_period(column: Any, window: Window) -> list[ColumnElement[bool]]:
+    """`column` is set and falls in the window's [since, until)."""
+    where: list[ColumnElement[bool]] = [column.is_not(None)]
+    if window.since is not None:
+        where.append(column >= window.since)
+    if window.until is not None:
+        where.append(column < window.until)
+    return where
+
+
 class Stats:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -38,18 +65,43 @@ class Stats:
 
     # --- building blocks -----------------------------------------------------------------------
 
-    def _learners(self, window: Window) -> Select[Any]:
+    def _learner_role(self, window: Window) -> Select[Any]:
+        """Ids of users with the learner role in the scope. Enough to filter progress rows and step
+        events: anyone with those has started a lesson, so is a learner (`_is_learner`)."""
         query = select(User.id).where(User.role == "learner")
         if window.scope is not None:
             query = query.where(User.unit_id.in_(window.scope))
         return query
+
+    @staticmethod
+    def _learning_before(when: datetime | None) -> ColumnElement[bool]:
+        """The user (the enclosing query's `User` row) had started a lesson or joined a class
+        before `when` (None: ever)."""
+        started = select(Progress.user_id).where(Progress.user_id == User.id)
+        joined = select(Enrollment.user_id).where(Enrollment.user_id == User.id)
+        if when is not None:
+            started = started.where(Progress.first_started_at < when)
+            joined = joined.where(Enrollment.joined_at < when)
+        return or_(started.exists(), joined.exists())
+
+    def _is_learner(self, window: Window, *, new_in_period: bool = False) -> list[ColumnElement[bool]]:
+        """THE definition of a learner, as conditions on `User`: the learner role, and a lesson
+        started or a class joined by the end of the period. `new_in_period`: and not before its
+        start, i.e. they became a learner in the period (how head counts are counted, like a
+        lesson's first start). `window.scope` limits to users of those units."""
+        where = [User.role == "learner", self._learning_before(window.until)]
+        if new_in_period and window.since is not None:
+            where.append(not_(self._learning_before(window.since)))
+        if window.scope is not None:
+            where.append(User.unit_id.in_(window.scope))
+        return where
 
     def _only_learners(self, column: Any, window: Window) -> ColumnElement[bool]:
         if window.scope is None:
             # Campaign-wide: leave out the few volunteers and organizers rather than probe 100k
             # learner ids per row, which made SQLite abandon the covering index (bench/README.md).
             return column.not_in(select(User.id).where(User.role != "learner"))
-        return column.in_(self._learners(window))
+        return column.in_(self._learner_role(window))
 
     def _events(self, window: Window, *conditions: ColumnElement[bool]) -> list[ColumnElement[bool]]:
         where = list(conditions)
@@ -84,12 +136,7 @@ class Stats:
 
     def _progress(self, window: Window, column: Any) -> list[ColumnElement[bool]]:
         """Learner-lesson rows whose `column` (first start / first completion) is in the window."""
-        where: list[ColumnElement[bool]] = [Progress.user_id.in_(self._learners(window)), column.is_not(None)]
-        if window.since is not None:
-            where.append(column >= window.since)
-        if window.until is not None:
-            where.append(column < window.until)
-        return where
+        return [Progress.user_id.in_(self._learner_role(window)), *in_period(column, window)]
 
     async def lessons(self, window: Window, first_try: bool = True) -> dict[str, dict[str, Any]]:
         empty = {"started": 0, "completed": 0, "first_try_answers": 0, "first_try_correct": 0}
@@ -179,10 +226,16 @@ class Stats:
         def put(unit: str | None, key: str, value: Any) -> None:
             result.setdefault(unit, {})[key] = int(value or 0)
 
+        # Of everyone who was a learner by the end of the period: those who became learners in it
+        # (`_is_learner(new_in_period=True)`), and those last active within the 7 days before
+        # `now` (the period's end, if earlier). One pass over the users for both.
+        new = (
+            case((not_(self._learning_before(window.since)), 1), else_=0)
+            if window.since is not None
+            else literal_column("1")
+        )
         active = case((User.last_active_at >= now - timedelta(days=7), 1), else_=0)
-        learners = select(User.unit_id, func.count(), func.sum(active)).where(User.role == "learner")
-        if window.scope is not None:
-            learners = learners.where(User.unit_id.in_(window.scope))
+        learners = select(User.unit_id, func.sum(new), func.sum(active)).where(*self._is_learner(window))
         for unit, total, active_count in (await self.session.execute(learners.group_by(User.unit_id))).all():
             put(unit, "learners", total)
             put(unit, "active_7d", active_count)
@@ -199,8 +252,7 @@ class Stats:
             )
             for unit, count in (await self.session.execute(pairs)).all():
                 put(unit, key, count)
-        classes = select(Class.unit_id, func.count()).group_by(Class.unit_id)
-        classes = self._class_window(classes, window)
+        classes = select(Class.unit_id, func.count()).where(*self._held(window, now)).group_by(Class.unit_id)
         for unit, count in (await self.session.execute(classes)).all():
             put(unit, "classes", count)
         volunteers = select(User.unit_id, func.count()).where(User.role == "volunteer").group_by(User.unit_id)
@@ -219,26 +271,40 @@ class Stats:
             put(unit, "help_open", count)
         return result
 
-    def _class_window(self, query: Select[Any], window: Window) -> Select[Any]:
+    def _held(self, window: Window, now: datetime) -> list[ColumnElement[bool]]:
+        """Classes of the scope held in the period."""
+        where = in_period(held_at(now), window)
         if window.scope is not None:
-            query = query.where(Class.unit_id.in_(window.scope))
-        held = func.coalesce(Class.starts_at, Class.created_at)
-        if window.since is not None:
-            query = query.where(held >= window.since)
+            where.append(Class.unit_id.in_(window.scope))
+        return where
+
+    def _class_learners(self, window: Window) -> Select[Any]:
+        """(class id, learner id) of the learners who joined a class by the end of the period."""
+        query = (
+            select(Enrollment.class_id, Enrollment.user_id)
+            .join(User, User.id == Enrollment.user_id)
+            .where(User.role == "learner")  # joining a class makes a learner (`_is_learner`)
+        )
         if window.until is not None:
-            query = query.where(held < window.until)
+            query = query.where(Enrollment.joined_at < window.until)
         return query
 
     async def classes(self, window: Window, now: datetime) -> list[dict[str, Any]]:
-        enrolled = (
-            select(Enrollment.class_id, func.count().label("n")).group_by(Enrollment.class_id).subquery()
-        )
+        """Classes held in the period, and those created in it that have not been held (yet): each
+        with its learners (joined by the end of the period) and their lessons completed in it."""
+        members = self._class_learners(window).subquery()
+        enrolled = select(members.c.class_id, func.count().label("n")).group_by(members.c.class_id).subquery()
         # progress has one row per (learner, lesson): counting joined rows counts completed lessons.
         completions = (
-            select(Enrollment.class_id, func.count().label("n"))
-            .join(Progress, and_(Progress.user_id == Enrollment.user_id, Progress.completed_at.is_not(None)))
-            .group_by(Enrollment.class_id)
+            select(members.c.class_id, func.count().label("n"))
+            .join(Progress, Progress.user_id == members.c.user_id)
+            .where(*in_period(Progress.first_completed_at, window))
+            .group_by(members.c.class_id)
             .subquery()
+        )
+        held = held_at(now)
+        shown = or_(
+            and_(*in_period(held, window)), and_(held.is_(None), *in_period(Class.created_at, window))
         )
         volunteer = User.__table__.alias("volunteer")
         query = (
@@ -247,7 +313,8 @@ class Stats:
                 Class.name,
                 Class.unit_id,
                 Class.place,
-                func.coalesce(Class.starts_at, Class.created_at),
+                held,
+                Class.starts_at,
                 volunteer.c.display_name,
                 func.coalesce(enrolled.c.n, 0),
                 func.coalesce(completions.c.n, 0),
@@ -255,26 +322,51 @@ class Stats:
             .join(volunteer, volunteer.c.id == Class.volunteer_id)
             .outerjoin(enrolled, enrolled.c.class_id == Class.id)
             .outerjoin(completions, completions.c.class_id == Class.id)
+            .where(shown)
             .order_by(Class.unit_id, Class.id)
         )
-        rows = await self.session.execute(self._class_window(query, window))
-        keys = ("id", "name", "unit_id", "place", "held_at", "volunteer", "learners", "completions")
-        return [dict(zip(keys, row, strict=True)) for row in rows.all()]
+        if window.scope is not None:
+            query = query.where(Class.unit_id.in_(window.scope))
+        keys = (
+            "id",
+            "name",
+            "unit_id",
+            "place",
+            "held_at",
+            "scheduled_at",
+            "volunteer",
+            "learners",
+            "completions",
+        )
+        return [dict(zip(keys, row, strict=True)) for row in (await self.session.execute(query)).all()]
 
-    async def volunteers(self, window: Window) -> list[dict[str, Any]]:
-        classes = select(Class.volunteer_id, func.count().label("n")).group_by(Class.volunteer_id).subquery()
+    async def volunteers(self, window: Window, now: datetime) -> list[dict[str, Any]]:
+        """Volunteers of the scope: classes they held in the period, the learners they tutor
+        ("1 kèm 1"), those learners' lessons completed in the period, help requests answered in it."""
+        anyone = Window(None, window.since, window.until)  # a tutored learner may live elsewhere
+        classes = (
+            select(Class.volunteer_id, func.count().label("n"))
+            .where(*self._held(anyone, now))
+            .group_by(Class.volunteer_id)
+            .subquery()
+        )
         paired = (
-            select(Pairing.volunteer_id, func.count().label("n")).group_by(Pairing.volunteer_id).subquery()
+            select(Pairing.volunteer_id, func.count().label("n"))
+            .join(User, User.id == Pairing.learner_id)
+            .where(*self._is_learner(anyone))
+            .group_by(Pairing.volunteer_id)
+            .subquery()
         )
         completions = (
             select(Pairing.volunteer_id, func.count().label("n"))
-            .join(Progress, and_(Progress.user_id == Pairing.learner_id, Progress.completed_at.is_not(None)))
+            .join(Progress, Progress.user_id == Pairing.learner_id)
+            .where(*self._progress(anyone, Progress.first_completed_at))
             .group_by(Pairing.volunteer_id)
             .subquery()
         )
         answered = (
             select(HelpRequest.volunteer_id, func.count().label("n"))
-            .where(HelpRequest.answered_at.is_not(None))
+            .where(*in_period(HelpRequest.answered_at, window))
             .group_by(HelpRequest.volunteer_id)
             .subquery()
         )
@@ -301,14 +393,25 @@ class Stats:
         return [dict(zip(keys, row, strict=True)) for row in (await self.session.execute(query)).all()]
 
     async def learners(self, window: Window, limit: int | None = None) -> list[dict[str, Any]]:
-        started = case((Progress.user_id.is_not(None), 1), else_=0)
-        done = case((Progress.completed_at.is_not(None), 1), else_=0)
+        """Every learner of the scope by the end of the period, with the lessons they first started
+        and first completed in it, where they are now, their newest class and their volunteer."""
+        started = case((and_(*in_period(Progress.first_started_at, window)), 1), else_=0)
+        done = case((and_(*in_period(Progress.first_completed_at, window)), 1), else_=0)
         per_user = (
             select(Progress.user_id, func.sum(started).label("started"), func.sum(done).label("completed"))
             .group_by(Progress.user_id)
             .subquery()
         )
         current = Progress.__table__.alias("current")
+        # Their newest class (by creation), joined rather than looked up per row: a correlated
+        # subquery in the select list made SQLite sort every row of a 100k-learner list.
+        newest = (
+            select(Enrollment.user_id, func.max(Enrollment.class_id).label("class_id"))
+            .group_by(Enrollment.user_id)
+            .subquery()
+        )
+        klass = Class.__table__.alias("class")
+        volunteer = User.__table__.alias("volunteer")
         query = (
             select(
                 User.id,
@@ -320,10 +423,16 @@ class Stats:
                 current.c.step_index,
                 User.last_active_at,
                 User.deleted_at,
+                klass.c.name,
+                volunteer.c.display_name,
             )
             .outerjoin(per_user, per_user.c.user_id == User.id)
             .outerjoin(current, and_(current.c.user_id == User.id, current.c.lesson_id == User.lesson_id))
-            .where(User.id.in_(self._learners(window)))
+            .outerjoin(newest, newest.c.user_id == User.id)
+            .outerjoin(klass, klass.c.id == newest.c.class_id)
+            .outerjoin(Pairing, Pairing.learner_id == User.id)
+            .outerjoin(volunteer, volunteer.c.id == Pairing.volunteer_id)
+            .where(*self._is_learner(window))
             .order_by(User.unit_id, User.id)
         )
         if limit is not None:
@@ -338,6 +447,8 @@ class Stats:
             "step_index",
             "last_active",
             "deleted_at",
+            "class_name",
+            "volunteer",
         )
         return [dict(zip(keys, row, strict=True)) for row in (await self.session.execute(query)).all()]
 
@@ -349,10 +460,7 @@ class Stats:
         source = select().select_from(HelpRequest).where(HelpRequest.answered_at.is_not(None))
         if window.scope is not None:
             source = source.where(HelpRequest.unit_id.in_(window.scope))
-        if window.since is not None:
-            source = source.where(HelpRequest.created_at >= window.since)
-        if window.until is not None:
-            source = source.where(HelpRequest.created_at < window.until)
+        source = source.where(*in_period(HelpRequest.created_at, window))
         medians = await self._median_by(
             literal_column("1"), self._minutes(HelpRequest.answered_at, HelpRequest.created_at), source
         )

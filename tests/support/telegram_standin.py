@@ -388,6 +388,18 @@ class TelegramStandIn:
         self._sync(message)
         return message
 
+    def api_editMessageCaption(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        message = self._stored(params)
+        if "caption" not in message:
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        message["caption"] = params.get("caption")
+        message["edit_date"] = int(time.time())
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._sync(message)
+        return message
+
     def api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._stored(params)
         markup = params.get("reply_markup")

@@ -50,7 +50,14 @@ def show_step(turn: Turn, lesson: Lesson, progress: Progress, intro: str | None 
         text = f"{intro}\n\n{text}"
     elif intro:
         turn.say(intro)
-    turn.show("step", text, view.choices + nav_choices(turn, index), image=step.image, audio=step.audio)
+    turn.show(
+        "step",
+        text,
+        view.choices + nav_choices(turn, index),
+        image=step.image,
+        alt=step.alt,
+        audio=step.audio,
+    )
 
 
 async def open_lesson(turn: Turn, lesson_id: str) -> None:

@@ -24,12 +24,13 @@ async def my_learners(turn: Turn, _arg: str) -> None:
     lines = []
     for learner, progress, open_help in rows:
         klass = await turn.repo.class_of_learner(learner.id)
-        lesson = turn.catalog.lesson(learner.lesson_id) if learner.lesson_id else None
-        where = (
-            f"«{lesson.title}» bước {progress.step_index + 1}/{len(lesson.steps)}"
-            if lesson and progress
-            else "chưa học bài nào"
-        )
+        lesson = turn.catalog.lesson(progress.lesson_id) if progress else None
+        if lesson is None:
+            where = "chưa học bài nào"
+        elif progress.status == "done":
+            where = f"đã học xong «{lesson.title}»"
+        else:
+            where = f"«{lesson.title}» bước {progress.step_index + 1}/{len(lesson.steps)}"
         parts = [f"#{learner.id} {display(learner)}"]
         if klass:
             parts.append(f"lớp {klass.name}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from bot.store.models import Class, Enrollment, HelpRequest, Invite, Pairing, Progress, User
 from bot.store.queries.base import Queries
@@ -84,17 +85,28 @@ class ClassQueries(Queries):
     async def learners_of(
         self, volunteer_id: int, limit: int = 30
     ) -> list[tuple[User, Progress | None, int]]:
-        """A volunteer's paired learners: each with the current lesson's progress and open requests."""
+        """A volunteer's paired learners: each with the progress of the lesson they are in, or else
+        of the lesson they worked on last (finished, or left), and their open requests."""
         open_help = (
             select(func.count())
             .select_from(HelpRequest)
             .where(HelpRequest.learner_id == User.id, HelpRequest.status == "open")
             .scalar_subquery()
         )
+        other = aliased(Progress)
+        last_lesson = (
+            select(other.lesson_id)
+            .where(other.user_id == User.id)
+            .order_by(other.updated_at.desc(), other.lesson_id)
+            .limit(1)
+            .correlate(User)
+            .scalar_subquery()
+        )
+        lesson = func.coalesce(User.lesson_id, last_lesson)
         rows = await self.session.execute(
             select(User, Progress, open_help)
             .join(Pairing, Pairing.learner_id == User.id)
-            .outerjoin(Progress, and_(Progress.user_id == User.id, Progress.lesson_id == User.lesson_id))
+            .outerjoin(Progress, and_(Progress.user_id == User.id, Progress.lesson_id == lesson))
             .where(Pairing.volunteer_id == volunteer_id, User.deleted_at.is_(None))
             .order_by(User.last_active_at.desc())
             .limit(limit)
