@@ -150,3 +150,15 @@ async def test_erasure_leaves_no_name_and_no_platform_id_anywhere(tutor, clock) 
     # Her volunteer's saved screen shows her as erased, and picking her finds nobody.
     replies = await minh.say("1")
     assert replies[-1].text.startswith("Không tìm thấy")
+
+
+async def test_names_filled_in_at_send_time_keep_lists_within_500_characters(tutor, clock) -> None:
+    await setup_units(tutor, clock.now)
+    async with tutor.db.transaction() as repo:
+        for number in range(12):
+            volunteer = await repo.grant("console", f"tnv-{number}", "volunteer", "hn-phuc-xa", clock.now)
+            volunteer.display_name = f"{number:02d} " + "Nguyễn Thị Thanh Hương " * 4
+    replies = await Chat(tutor, Actor("console", "org-hn", "Chị Hà")).say("/tnv")
+    listed = "\n".join(r.text for r in replies)
+    assert all(len(r.text) <= 500 for r in replies)
+    assert all(f"{number:02d} Nguyễn Thị Thanh Hương" in listed for number in range(12))

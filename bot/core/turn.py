@@ -7,12 +7,14 @@ replayed or stale button cannot choose anything that is not on the learner's cur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.util import identity_key
 
 from bot.config import Settings
 from bot.core.people import name
@@ -22,6 +24,7 @@ from bot.core.words import Words
 from bot.lessons import Catalog
 from bot.store import Repository
 from bot.store.models import User
+from bot.text import ERASED, PERSON_REF
 
 # A choice on screen: (label, action, is-navigation). Actions are short strings: "next", "opt:2",
 # "open:<lesson-id>", "menu"…: the names the features register with `Router.action` (a name, then
@@ -44,6 +47,7 @@ class TutorContext(Protocol):
 # How long the process that handled an update owns its replies before any worker's outbox pump may
 # send them instead (it died between commit and send). Short: the learner waits at most this long.
 DIRECT_LEASE = timedelta(seconds=8)
+MAX_NAME = 100  # users.display_name
 
 
 @dataclass
@@ -106,15 +110,29 @@ class Turn:
         self.outgoing.append(Outgoing(self.user, Reply(text=text, **media), self.user.external_id))
 
     def say_lines(self, header: str, lines: list[str], limit: int = 500) -> None:
-        """A header and a list, packed into as few messages as fit under `limit` characters."""
-        message = header
+        """A header and a list, packed into as few messages as fit under `limit` characters (as sent,
+        with the names of the people they refer to filled in)."""
+        message, length = header, self._sent_length(header)
         for line in lines:
-            if len(message) + 1 + len(line) > limit:
+            size = self._sent_length(line)
+            if length + 1 + size > limit:
                 self.say(message)
-                message = line[:limit]
+                message, length = line, size
             else:
-                message = f"{message}\n{line}"
+                message, length = f"{message}\n{line}", length + 1 + size
         self.say(message)
+
+    def _sent_length(self, text: str) -> int:
+        """Length once names are filled in: those loaded in this transaction are known; any other
+        counts as the longest a name can be."""
+        identities = self.repo.session.sync_session.identity_map
+
+        def name_length(match: re.Match[str]) -> str:
+            user = identities.get(identity_key(User, int(match.group(1))))
+            known = max(len(user.display_name or ""), len(ERASED)) if user is not None else MAX_NAME
+            return "x" * known
+
+        return len(PERSON_REF.sub(name_length, text))
 
     def toast(self, text: str) -> None:
         self.outgoing.append(Outgoing(self.user, Reply(text=text, toast=True), self.user.external_id))
