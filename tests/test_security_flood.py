@@ -135,7 +135,7 @@ async def test_a_dropped_button_press_is_answered_and_keeps_its_keyboard(
 
 async def test_zalo_updates_in_hand_are_bounded(db_url: str, unused_tcp_port: int) -> None:
     """With every slot taken by updates still being handled, a webhook POST waits a moment and is
-    answered 503 (Zalo sends it again) instead of piling up one more task."""
+    answered 503 instead of piling up one more task."""
     from tests.support.zalo_standin import TOKEN
     from tests.test_zalo import running
 

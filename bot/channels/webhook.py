@@ -42,7 +42,8 @@ class Refused(Exception):
 
 
 class Busy(Exception):
-    """The channel has too many updates in hand: answered 503, the platform sends it again later."""
+    """The channel has too many updates in hand: answered 503 (a platform that retries sends it
+    again; one that does not loses it — only under a flood, when that is the lesser harm)."""
 
 
 def webhook_secret(settings: WebhookSettings, token: str, channel: str) -> str | None:

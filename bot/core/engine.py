@@ -71,6 +71,8 @@ class Tutor:
             turn = Turn(tutor=self, repo=repo, user=user, now=now)
             yield turn
             await turn.flush(actor_channel="")
+        for job in turn.later:  # committed
+            self.spawn(job())
 
     def _lock(self, actor: Actor) -> asyncio.Lock:
         key = (actor.channel, actor.external_id)
