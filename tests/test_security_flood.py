@@ -1,7 +1,7 @@
 """One chat cannot slow everyone (issue 13, item 5): a per-chat token bucket before any database work,
 and a bound on the Zalo updates in hand. The bucket's clock is a manual one: nothing here depends on
-how fast this machine is, except the one stated latency bound (one second over the quiet time; the
-flood made it about four seconds before the fix)."""
+how fast this machine is, except the one stated latency bound (two seconds over the quiet time; the
+flood made it 4–11 seconds before the fix)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,12 @@ async def test_a_flooding_chat_does_not_slow_another_learner(db_url: str, standi
         await standin.push_text(9100, "/start")
         await standin.wait_text(9100, "Bác muốn làm gì", timeout=60)
         loaded = time.perf_counter() - started
-        assert loaded <= min(quiet) + 1.0, f"quiet {min(quiet):.3f}s, during the flood {loaded:.3f}s"
+        print(f"learner's /start: quiet {min(quiet):.3f} s, behind a 150-message flood {loaded:.3f} s")
+        # The bound: the burst's own replies (≤ 20 messages) go out first through the bot-wide
+        # 30-messages-a-second limit (python-telegram-bot's AIORateLimiter, as Telegram demands),
+        # ≤ 0.7 s; plus one second for a busy test machine. Before the fix: 3.7 s (SQLite), 11 s
+        # (PostgreSQL), the learner waiting behind the whole flood.
+        assert loaded <= min(quiet) + 2.0, f"quiet {min(quiet):.3f}s, during the flood {loaded:.3f}s"
         # Only the burst reached the database; the flood was told once to slow down.
         await standin.wait_for(lambda s: sum(TOO_FAST in t for t in s.texts(FLOOD)) >= 1)
         async with tutor.db.reader() as repo:
