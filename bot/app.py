@@ -53,15 +53,30 @@ def build_router() -> Router:
 
 
 async def apply_config_organizers(db: Database, settings: Settings) -> None:
-    """`organizers:` in the config are organizers of every unit, whether or not they wrote yet."""
-    if not settings.organizers:
-        return
+    """The config is the truth for the organizers it names, on every start: `organizers:` are
+    organizers of every unit, whether or not they wrote yet; someone the config made an organizer
+    and no longer names is a learner again. Organizers granted with `hocvuso admin grant` are not
+    the config's: they keep their role until granted another one."""
+    listed = set(settings.organizers)
     async with db.transaction() as repo:
         for item in settings.organizers:
             channel, _, external = item.partition(":")
             user = await repo.user_by_external(channel, external)
             if user is None or user.role != "organizer":
-                await repo.grant(channel, external, "organizer", None, utcnow())
+                user = await repo.grant(channel, external, "organizer", None, utcnow())
+            if (user.state or {}).get("organizer_by") != "config":
+                user.state = {**(user.state or {}), "organizer_by": "config"}
+        for user in await repo.people("organizer", None, limit=10_000):
+            person = f"{user.channel}:{user.external_id}"
+            if (user.state or {}).get("organizer_by") == "config" and person not in listed:
+                state = dict(user.state or {})
+                state.pop("organizer_by", None)
+                user.state, user.role, user.unit_id = state, "learner", None
+                log.warning(
+                    "organizers: user #%d (%s) is no longer in the config: now a learner",
+                    user.id,
+                    user.channel,
+                )
 
 
 def tune_gc() -> None:

@@ -23,6 +23,29 @@ class ConfigError(Exception):
     """A configuration problem, already phrased as one line for the operator."""
 
 
+_ZALO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def person_problem(value: str) -> str | None:
+    """Why `value` is not a person the bot can find ("telegram:123456789", "zalo:…", "console:NAME"),
+    or None. A Telegram @username is no chat id: the bot cannot turn it into one."""
+    channel, _, external = value.partition(":")
+    how = "the person sends /id to the bot, which answers with the exact value to use"
+    if channel == "telegram":
+        if external.isascii() and external.isdigit() and len(external) <= 18:
+            return None
+        return f"'{value}' is not a Telegram chat id: use the numeric id, like telegram:123456789 ({how})"
+    if channel == "zalo":
+        if _ZALO_ID.fullmatch(external):
+            return None
+        return f"'{value}' is not a Zalo user id ({how})"
+    if channel == "console":
+        if external.strip() and len(external) <= 60 and external == " ".join(external.split()):
+            return None
+        return f"'{value}' must name a console user, like console:ha (the name given to hocvuso chat --user)"
+    return f"'{value}' must look like telegram:123456789, zalo:<id> or console:NAME ({how})"
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -115,6 +138,8 @@ class Targets(_Section):
 
 class CampaignSettings(_Section):
     name: str = "Bình dân học vụ số"
+    # A phone number learners can call when no volunteer or organizer can take their question.
+    hotline: str | None = Field(default=None, max_length=40)
     start: date | None = None
     end: date | None = None
     targets: Targets = Targets()
@@ -127,7 +152,7 @@ class Settings(_Section):
     address: str = "Bác"  # how the bot addresses learners: "Bác", "Cô", "Chú"...
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    organizers: list[str] = []  # "telegram:123", "zalo:abc"
+    organizers: list[str] = []  # "telegram:123", "zalo:abc", "console:ha"
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
     help: HelpSettings = HelpSettings()
@@ -160,9 +185,9 @@ class Settings(_Section):
     @classmethod
     def _channel_ids(cls, value: list[str]) -> list[str]:
         for item in value:
-            channel, _, ext = item.partition(":")
-            if channel not in ("telegram", "zalo", "console") or not ext:
-                raise ValueError(f"'{item}' must look like 'telegram:123' or 'zalo:abc'")
+            problem = person_problem(item)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("address")

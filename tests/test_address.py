@@ -30,6 +30,7 @@ async def test_a_campaign_that_says_co(sqlite_url: str, clock) -> None:
             invite = "\n".join(r.text for r in await org.say("/moi xa"))
         minh = lan.person("minh", "Minh")
         await minh.say(f"/ma {code_in(invite)}")
+        await minh.say("1")  # ✅ Đồng ý
         await minh.say("/taolop")
         await minh.say("Lớp điện thoại")
         await minh.say("bo qua")

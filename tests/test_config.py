@@ -42,7 +42,12 @@ def test_environment_overrides_and_secrets(tmp_path: Path) -> None:
         ("telegram:\n  mode: carrier-pigeon\n", "telegram.mode: Input should be 'polling' or 'webhook'"),
         ("telegrm:\n  token: x\n", "telegrm: unknown key"),
         ("reminders:\n  start_hour: 30\n", "reminders.start_hour: Input should be less than or equal to 23"),
-        ("organizers: [bob]\n", "organizers: Value error, 'bob' must look like 'telegram:123' or 'zalo:abc'"),
+        ("organizers: [bob]\n", "organizers: Value error, 'bob' must look like telegram:123456789"),
+        (
+            "organizers: ['telegram:@ha']\n",
+            "'telegram:@ha' is not a Telegram chat id: use the numeric id, like telegram:123456789 "
+            "(the person sends /id to the bot",
+        ),
         ("a: [1,\n", "bad.yaml:2: expected the node content"),
         ("- just\n- a list\n", "the top level must be a mapping"),
     ],

@@ -485,7 +485,8 @@ async def test_names_typed_by_strangers_stay_text(db_url: str, clock: FrozenCloc
             volunteer = await repo.grant("console", "tnv", "volunteer", "u1", T0)
             volunteer.display_name = "-Minh"
         minh = Chat(tutor, Actor("console", "tnv", "-Minh"))
-        for line in ("/taolop", "@SUM(A1)", '=HYPERLINK("http://evil.example","Bấm")', "2/11 8:00"):
+        # 10:00, after the clock's 09:00: a class time already past would be asked about first.
+        for line in ("/taolop", "@SUM(A1)", '=HYPERLINK("http://evil.example","Bấm")', "2/11 10:00"):
             replies = await minh.say(line)
         code = next(word for word in replies[0].text.split() if len(word) == 6 and word.isupper())
         for ext, name in NAMES.items():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.core.events import Actor
 from bot.store.models import Class, User
 from tests.support.dialog import Chat
-from tests.test_volunteers import code_in, make_class, setup_units
+from tests.test_volunteers import code_in, make_class, make_volunteer, setup_units
 
 pytestmark = pytest.mark.dates
 
@@ -24,9 +24,7 @@ WRONG = ["AB2CDE", "EF3GHJ", "JK5MNP", "PQ7RST", "TU9VWX", "XY2ZAB", "CD3EFG"]
 async def world(tutor, clock):
     await setup_units(tutor, clock.now)
     org = Chat(tutor, Actor("console", "org-hn", "Chị Hà"))
-    replies = await org.say("/moi hn-phuc-xa")
-    minh = org.person("tnv-minh", "Minh")
-    await minh.say(f"/ma {code_in(next(r.text for r in replies if 'Lời mời' in r.text))}")
+    minh = await make_volunteer(org, "tnv-minh", "Minh", "hn-phuc-xa")
     _text, klass = await make_class(minh)
     return tutor, org, klass
 

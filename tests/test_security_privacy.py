@@ -116,13 +116,14 @@ async def test_volunteer_texts_carrying_secrets_are_refused(tutor, clock) -> Non
     invite = next(r.text for r in await org.say("/moi hn-phuc-xa") if "Lời mời" in r.text)
     minh = org.person("tnv-minh", "Minh")
     await minh.say(f"/ma {code_in(invite)}")
+    await minh.say("1")  # ✅ Đồng ý
     _text, klass = await make_class(minh)
     lan = minh.person("lan", "Bà Lan")
     await lan.send(Start(f"c-{klass.code}"))
     await lan.say("/giupdo")
     async with tutor.db.reader() as repo:
         request_id = (await repo.session.execute(select(Outbox.payload))).scalars().all()
-    request = next(p for p in request_id if "cần giúp" in p.get("text", ""))
+    request = next(p for p in request_id if "cần giúp (yêu cầu #" in p.get("text", ""))
     number = request["buttons"][0][1][3:]  # "h.r12"
     # Typed as a command…
     replies = await minh.say(f"/traloi {number} {ANSWER}")
@@ -132,6 +133,8 @@ async def test_volunteer_texts_carrying_secrets_are_refused(tutor, clock) -> Non
     replies = await minh.say(ANSWER)
     assert replies[0].text.startswith("⚠️ Nội dung này có vẻ chứa số định danh")
     replies = await minh.say("Bác bấm vào «Quên mật khẩu», rồi gọi 1900 1288 nếu cần nhé")
+    assert replies[0].text.startswith("Bạn sẽ gửi cho Bà Lan")  # the preview
+    replies = await minh.say("1")  # 📤 Gửi
     assert replies[0].text.startswith("✅ Đã gửi câu trả lời")
     to_lan = [r.text for r in lan.received() if r.text.startswith("💬")]
     assert to_lan == ["💬 Tình nguyện viên Minh trả lời Bác:\nBác bấm vào «Quên mật khẩu», rồi gọi 1900 1288 nếu cần nhé"]

@@ -1,5 +1,6 @@
-"""The campaign flow through the Telegram stand-in: invite by deep link, a class with a QR PNG,
-joining by link and by typed code, an assignment, a help request answered with buttons."""
+"""The campaign flow through the Telegram stand-in: invite by deep link (confirmed), a class with a
+QR PNG, joining by link and by typed code, an assignment, a help request answered with buttons —
+and each role's own "/" menu, set per chat when the role changes."""
 
 from __future__ import annotations
 
@@ -23,13 +24,26 @@ async def test_campaign_over_telegram(db_url: str) -> None:
         await repo.upsert_unit("hn-phuc-xa", "Phường Phúc Xá", "hn", "xa")
     channel = await start_bot(tutor, api)
     try:
+        assert "taolop" not in api.menu_of(ORG)  # the default menu is the learners'
         await api.push_text(ORG, "/moi hn-phuc-xa", "Hà")
         invite = await api.wait_text(ORG, "Lời mời làm tình nguyện viên")
         assert invite["_method"] == "sendPhoto"
-        link = re.search(r"https://t\.me/hocvuso_test_bot\?start=(v-[\w-]+)", invite["caption"]).group(1)
+        # The link ends its line: nothing glued to it that an app could take as part of the address.
+        link_line = next(line for line in invite["caption"].splitlines() if "https://" in line)
+        assert re.fullmatch(r"https://t\.me/hocvuso_test_bot\?start=v-[\w-]+", link_line)
+        link = link_line.split("start=")[1]
+        # The organizer's own "/" menu was set for their chat with their first reply.
+        assert set(api.menu_of(ORG)[:7]) == {"canbo", "moi", "loimoi", "tnv", "chuyen", "thongke", "baocao"}
+        assert "taolop" in api.menu_of(ORG) and "hoc" in api.menu_of(ORG)
 
         await api.push_text(MINH, f"/start {link}", "Minh")
-        await api.wait_text(MINH, "trở thành tình nguyện viên của Phường Phúc Xá")
+        await api.wait_text(MINH, "bạn sẽ trở thành tình nguyện viên của Phường Phúc Xá")
+        assert "taolop" not in api.menu_of(MINH)  # nothing changed before Minh agreed
+        await api.press_label(MINH, "✅ Đồng ý")
+        await api.wait_text(MINH, "Chào mừng bạn trở thành tình nguyện viên của Phường Phúc Xá")
+        await api.wait_text(ORG, "✉️ Minh đã nhận lời mời làm tình nguyện viên của Phường Phúc Xá")
+        assert api.menu_of(MINH)[:2] == ["yeucau", "taolop"]
+        assert "moi" not in api.menu_of(MINH)
         for text, prompt in [
             ("/taolop", "Tên lớp là gì?"),
             ("Lớp Zalo cho người cao tuổi", "Lớp học ở đâu?"),
@@ -64,8 +78,11 @@ async def test_campaign_over_telegram(db_url: str) -> None:
         await api.press_label(MINH, "✍️ Trả lời")
         await api.wait_text(MINH, "Gõ câu trả lời cho Lan")
         await api.push_text(MINH, "Bác bấm «Tiếp tục» là được ạ.", "Minh")
+        await api.wait_text(MINH, "Bạn sẽ gửi cho Lan")
+        await api.press_label(MINH, "📤 Gửi")
         answer = await api.wait_text(LAN, "💬 Tình nguyện viên Minh trả lời Bác:")
         assert answer["text"].endswith("Bác bấm «Tiếp tục» là được ạ.")
+        assert "taolop" not in api.menu_of(LAN)  # learners keep the default menu
     finally:
         await channel.stop()
         await tutor.db.close()

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.store import Database
+from bot.store.models import Progress
 from tests.conftest import LESSONS
 from tests.support.proc import ROOT, hocvuso_env
 
@@ -222,7 +223,18 @@ async def seed_loop(db_url: str) -> None:
             await repo.grant("console", "org", "organizer", "a", T0)
             await repo.grant("console", "tnv", "volunteer", "b", T0)
             for learner, unit in (("hv1", "a"), ("hv2", "b"), ("hv3", "x")):
-                await repo.grant("console", learner, "learner", unit, T0)
+                person = await repo.grant("console", learner, "learner", unit, T0)
+                # A learner is someone who started a lesson (or joined a class): each started one.
+                repo.add(
+                    Progress(
+                        user_id=person.id,
+                        lesson_id="thu-nghiem",
+                        step_id="chao",
+                        started_at=T0,
+                        updated_at=T0,
+                        first_started_at=T0,
+                    )
+                )
     finally:
         await db.close()
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.core.events import Actor, Choice, Start
 from bot.core.scheduler import Scheduler
 from bot.store.models import Class, Enrollment, HelpRequest, Invite, Outbox, Pairing, Recheck, StepEvent, User
-from tests.support.clock import local, next_local
+from tests.support.clock import LOCAL, local, next_local, start_instant
 from tests.support.dialog import Chat
 
 # Invites expire, codes are rate-limited per 15 minutes, reminders keep hours, re-checks fall due:
@@ -43,17 +43,26 @@ async def make_volunteer(org: Chat, external_id: str, name: str, unit: str) -> C
     invite_text = next(r.text for r in replies if "Lời mời" in r.text)
     volunteer = org.person(external_id, name)
     replies = await volunteer.say(f"/ma {code_in(invite_text)}")
+    assert "bạn sẽ trở thành tình nguyện viên" in replies[0].text  # asked first, nothing changed yet
+    replies = await volunteer.say("1")  # ✅ Đồng ý
     assert "trở thành tình nguyện viên" in replies[0].text
     return volunteer
 
 
+def class_day() -> datetime:
+    """Three weeks after the frozen clock's start, 08:00 local: a class time still to come whatever
+    instant the clock starts at (a past one is asked about)."""
+    return (start_instant() + timedelta(days=21)).astimezone(LOCAL).replace(hour=8, minute=0)
+
+
 async def make_class(volunteer: Chat, name: str = "Lớp điện thoại thôn 3") -> tuple[str, Class]:
+    day = class_day()
     await volunteer.say("/taolop")
     await volunteer.say(name)
     await volunteer.say("Nhà văn hóa thôn 3")
-    replies = await volunteer.say("25/11 8:00")
+    replies = await volunteer.say(day.strftime("%d/%m/%Y 8:00"))
     created = replies[-1]
-    assert created.text.startswith(f"✅ Đã tạo lớp «{name}» (Nhà văn hóa thôn 3, 08:00 25/11/")
+    assert created.text.startswith(f"✅ Đã tạo lớp «{name}» (Nhà văn hóa thôn 3, {day:%H:%M %d/%m/%Y})")
     assert created.image_bytes is not None and created.image_bytes.startswith(PNG)
     async with volunteer.tutor.db.reader() as repo:
         klass = (await repo.session.execute(select(Class).where(Class.name == name))).scalar_one()
@@ -111,7 +120,10 @@ async def test_full_campaign_flow(world) -> None:
     assert "Bước 2/4: Có nên đưa mã OTP cho người lạ không?" in request_note.text
     assert "Trả lời gần nhất: 1. Có (chưa đúng)" in request_note.text
     await minh.send(Choice(request_note.buttons[0].data))  # ✍️ Trả lời
-    await minh.say("Bác nhớ: không bao giờ đưa mã OTP cho ai nhé.")
+    preview = await minh.say("Bác nhớ: không bao giờ đưa mã OTP cho ai nhé.")
+    assert preview[0].text.startswith("Bạn sẽ gửi cho Bà Lan")  # seen once before it goes
+    assert not lan.received()[-1].text.startswith("💬")
+    await minh.say("1")  # 📤 Gửi
     answer = lan.received()[-1]
     assert (
         answer.text == "💬 Tình nguyện viên Minh trả lời Bác:\nBác nhớ: không bao giờ đưa mã OTP cho ai nhé."
@@ -124,8 +136,8 @@ async def test_full_campaign_flow(world) -> None:
     # The volunteer's list shows both learners with class, lesson and step.
     await minh.say("/hocvien")
     listing = next(r.text for r in reversed(minh.received()) if r.text.startswith("👥 Học viên"))
-    assert "Bà Lan · lớp Lớp điện thoại thôn 3 · «Bài thử nghiệm» bước 2/4" in listing
-    assert "Bà Hoa · lớp Lớp điện thoại thôn 3 · chưa học bài nào" in listing
+    assert "Bà Lan · Lớp điện thoại thôn 3 · «Bài thử nghiệm» bước 2/4" in listing  # not «lớp Lớp …»
+    assert "Bà Hoa · Lớp điện thoại thôn 3 · chưa học bài nào" in listing
 
 
 async def test_learner_cannot_use_volunteer_or_organizer_commands(world) -> None:
@@ -181,7 +193,7 @@ async def test_volunteer_is_limited_to_own_learners_and_requests(world) -> None:
         khanh_row = await repo.user_by_external("console", "tnv-khanh")
     hue = org.person("org-hue", "Anh Huế")
     replies = await hue.say(f"/chuyen {request.learner_id} {khanh_row.id}")
-    assert replies[0].text.startswith("Không tìm thấy")
+    assert replies[0].text.startswith(f"#{request.learner_id} không phải học viên trong phạm vi của bạn")
     replies = await hue.say("/moi hn-phuc-xa")
     assert "Không có đơn vị «hn-phuc-xa» trong phạm vi của bạn." in replies[0].text
 
@@ -324,9 +336,7 @@ async def test_rechecks_at_3_7_30_days_are_recorded(tutor, clock) -> None:
         "Không",
     ]
     assert question[3][0] == "Để sau"
-    assert {action for label, action, _nav in question[:3] if label == "Không"} == {
-        f"recheck:{due[0].id}.2"
-    }
+    assert {action for label, action, _nav in question[:3] if label == "Không"} == {f"recheck:{due[0].id}.2"}
     replies = await lan.say("khong")
     assert replies[0].text.startswith("✅ Đúng rồi!")
     async with tutor.db.reader() as repo:
@@ -386,4 +396,4 @@ async def test_learner_list_shows_a_lesson_just_finished(world) -> None:
     assert lan.received()[-1].text.startswith("🎉 Chúc mừng Bác đã học xong bài «Bài thử nghiệm»!")
     await minh.say("/hocvien")
     listing = next(r.text for r in reversed(minh.received()) if r.text.startswith("👥 Học viên"))
-    assert "Bà Lan · lớp Lớp điện thoại thôn 3 · đã học xong «Bài thử nghiệm» · vừa xong" in listing
+    assert "Bà Lan · Lớp điện thoại thôn 3 · đã học xong «Bài thử nghiệm» · vừa xong" in listing

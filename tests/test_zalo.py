@@ -217,3 +217,39 @@ async def test_lesson_images_by_url_or_described(
                 assert step.startswith("🖼 Hình bánh răng «Cài đặt», có vòng tròn đỏ chỗ cần chạm\n")
     finally:
         await t.db.close()
+
+
+async def test_group_chats_are_ignored(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    """A group is not one learner: its messages get no answer and leave no user behind."""
+    async with running(tutor, zalo):
+        for member, text in [("u-a", "/start"), ("u-b", "1"), ("u-a", "giúp")]:
+            await zalo.push(
+                {
+                    "event_name": "message.text.received",
+                    "message": {
+                        "from": {"id": member, "display_name": member, "is_bot": False},
+                        "chat": {"id": "g-thon-3", "chat_type": "GROUP"},
+                        "text": text,
+                        "message_id": f"g-{member}-{text}",
+                        "date": 1,
+                    },
+                }
+            )
+        await zalo.push_text(TU, "/start")  # a private chat after them is answered
+        await zalo.wait_text(TU, "Bác muốn làm gì ạ?")
+        assert {m["chat_id"] for m in zalo.sent} == {TU}
+    async with tutor.db.reader() as repo:
+        assert await repo.user_by_external("zalo", "g-thon-3") is None
+
+
+async def test_baocao_on_zalo_says_how_to_get_the_file(tutor: Tutor, zalo: ZaloStandIn) -> None:
+    from bot.clock import utcnow
+
+    async with tutor.db.transaction() as repo:
+        await repo.upsert_unit("hn", "Hà Nội", None, "tinh")
+        await repo.grant("zalo", TU, "organizer", "hn", utcnow())
+    async with running(tutor, zalo):
+        await zalo.push_text(TU, "/baocao", "Chị Hà")
+        text = await zalo.wait_text(TU, "📥 Zalo không gửi được tệp Excel.")
+        assert "hocvuso report --format xlsx --unit hn --out bao-cao.xlsx" in text
+        assert "email" not in " ".join(zalo.texts(TU))

@@ -18,6 +18,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -52,14 +53,13 @@ CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
-COMMANDS = [
-    BotCommand("hoc", "Học tiếp bài đang học"),
-    BotCommand("baihoc", "Danh sách bài học"),
-    BotCommand("tiendo", "Xem tiến độ học"),
-    BotCommand("giupdo", "Nhờ người giúp"),
-    BotCommand("menu", "Về menu chính"),
-    BotCommand("xoadulieu", "Xóa dữ liệu của tôi"),
-]
+MAX_COMMANDS = 100  # Telegram's limit per menu
+
+
+def commands_for(tutor: Tutor, role: str) -> list[BotCommand]:
+    """The "/" menu of a role: the commands the features registered with a description, that role's
+    own first (bot.core.router.Router.command_menu)."""
+    return [BotCommand(name, text) for name, text in tutor.router.command_menu(role)][:MAX_COMMANDS]
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
@@ -150,7 +150,9 @@ class TelegramChannel:
         return self.application.bot
 
     async def _post_init(self, application: Application) -> None:
-        await application.bot.set_my_commands(COMMANDS)
+        # Everyone's default menu is the learner's; volunteers and organizers get their own, per
+        # chat, when their role changes (a reply carrying `commands`, see _send).
+        await application.bot.set_my_commands(commands_for(self.tutor, "learner"))
 
     # --- incoming ------------------------------------------------------------------------------
 
@@ -235,12 +237,19 @@ class TelegramChannel:
     async def _send(self, delivery: Delivery) -> None:
         reply = delivery.reply
         chat_id = int(delivery.external_id)
+        if reply.commands:
+            await self._set_chat_menu(chat_id, reply.commands)
         markup = keyboard(reply.buttons)
         text = reply.text
         if reply.image or reply.image_bytes is not None:
             caption = text if len(text) <= CAPTION_LIMIT else None
             await self._send_photo(
-                chat_id, reply.image, reply.image_bytes, caption, markup if caption else None
+                chat_id,
+                reply.image,
+                reply.image_bytes,
+                caption,
+                markup if caption else None,
+                reply.image_name,
             )
             if caption is not None:
                 text = ""
@@ -260,6 +269,16 @@ class TelegramChannel:
         if reply.audio:
             await self._send_audio(chat_id, reply.audio)
 
+    async def _set_chat_menu(self, chat_id: int, role: str) -> None:
+        """This chat's "/" menu for its person's role. Set before the message it rides with, so a
+        flood-control wait retries both; any other refusal costs only the menu, not the message."""
+        try:
+            await self.bot.set_my_commands(commands_for(self.tutor, role), scope=BotCommandScopeChat(chat_id))
+        except RetryAfter:
+            raise
+        except TelegramError as exc:
+            log.warning("telegram: command menu not set for a chat: %s", type(exc).__name__)
+
     async def _file_id(self, path: str) -> str | None:
         if path in self._media:
             return self._media[path]
@@ -275,11 +294,17 @@ class TelegramChannel:
             await repo.session.merge(MediaCache(channel=CHANNEL, path=path, file_id=file_id))
 
     async def _send_photo(
-        self, chat_id: int, path: str | None, data: bytes | None, caption: str | None, markup
+        self,
+        chat_id: int,
+        path: str | None,
+        data: bytes | None,
+        caption: str | None,
+        markup,
+        name: str | None = None,
     ) -> None:
         if data is not None:
             await self.bot.send_photo(
-                chat_id, InputFile(data, filename="qr.png"), caption=caption, reply_markup=markup
+                chat_id, InputFile(data, filename=name or "qr.png"), caption=caption, reply_markup=markup
             )
             return
         assert path is not None

@@ -97,6 +97,10 @@ def event_from_update(update: dict[str, Any]) -> tuple[Actor, Event, str | None]
     chat_id = chat.get("id") or sender.get("id")
     if not chat_id or sender.get("is_bot"):
         return None
+    if str(chat.get("chat_type") or "PRIVATE").upper() != "PRIVATE":
+        # A group is not one person: its members' messages would share one learner's progress,
+        # role and help requests. The bot talks to people in private chats only.
+        return None
     actor = Actor(CHANNEL, str(chat_id), sender.get("display_name"))
     key = str(message["message_id"]) if message.get("message_id") else None
     if name == "message.text.received" and isinstance(message.get("text"), str):
@@ -228,7 +232,7 @@ class ZaloChannel:
         elif reply.image:
             text = f"🖼 {reply.alt}\n{text}" if reply.alt else f"{NO_IMAGE}\n{text}"
         if reply.document is not None:
-            text = f"{text}\n📎 Tệp «{reply.document.filename}» chỉ gửi được qua Telegram hoặc email."
+            text = f"{text}\n📎 Tệp «{reply.document.filename}» không gửi được qua Zalo, chỉ qua Telegram."
         for chunk in split_text(text, TEXT_LIMIT):
             await self.client.call("sendMessage", chat_id=chat_id, text=chunk)
         if reply.audio and self.settings.media_base_url:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -34,7 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
         "chat", parents=[common], help="chat with the tutor in this terminal (SQLite, no token)"
     )
     chat.add_argument(
-        "--user", default="local", help="learner name; progress is kept per name (default: local)"
+        "--user",
+        default="local",
+        help="who is chatting; progress, role and waiting messages are kept per name (default: local)",
+    )
+    chat.add_argument(
+        "--files",
+        type=Path,
+        default=Path("hocvuso-files"),
+        metavar="DIR",
+        help="where pictures and files the bot sends are saved (default: ./hocvuso-files)",
     )
 
     sub.add_parser("run", parents=[common], help="run the channels enabled in the config (Telegram, Zalo)")

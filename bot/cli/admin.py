@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import open_database
 from bot.clock import utcnow
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, person_problem
 from bot.store.queries.units import UnitLoopError
 from bot.units import break_loops, check_import, find_loops, loop_text, parents_first, read_units_csv
 
@@ -91,9 +91,11 @@ async def _list_units(settings: Settings) -> int:
 
 
 def parse_person(value: str) -> tuple[str, str]:
+    """CHANNEL:ID as the bot knows the person; refused with a line saying how to find the id."""
+    problem = person_problem(value)
+    if problem:
+        raise ConfigError(problem)
     channel, _, external = value.partition(":")
-    if channel not in ("telegram", "zalo", "console") or not external:
-        raise ConfigError(f"'{value}' must look like telegram:123 or zalo:abc")
     return channel, external
 
 
@@ -149,10 +151,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     admin = sub.add_parser("admin", parents=[common], help="roles")
     asub = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
     grant = asub.add_parser(
-        "grant", parents=[common], help="give a role: hocvuso admin grant organizer telegram:123"
+        "grant",
+        parents=[common],
+        help="give a role: hocvuso admin grant organizer telegram:123456789 (the person's /id)",
     )
     grant.add_argument("role", choices=ROLES)
-    grant.add_argument("person", metavar="CHANNEL:ID")
+    grant.add_argument(
+        "person",
+        metavar="CHANNEL:ID",
+        help="telegram:<numeric id>, zalo:<id> or console:<name>; the person sends /id to the bot to see it",
+    )
     grant.add_argument("--unit", help="unit id (an organizer without one sees every unit)")
 
     invite = sub.add_parser("invite", parents=[common], help="make a volunteer invitation for a unit")

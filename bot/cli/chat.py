@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from bot.app import build_tutor
 from bot.channels.console import Console
 from bot.config import Settings
 
 
-async def _chat(settings: Settings, user: str) -> int:
+async def _chat(settings: Settings, user: str, files: Path) -> int:
     tutor = await build_tutor(settings)
     try:
-        await Console(tutor, user, sys.stdout).run(sys.stdin)
+        await Console(tutor, user, sys.stdout, files).run(sys.stdin)
     finally:
         await tutor.db.close()
     return 0
@@ -27,4 +28,4 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     user = " ".join(args.user.split())[:60] or "local"
-    return asyncio.run(_chat(settings, user))
+    return asyncio.run(_chat(settings, user, args.files))

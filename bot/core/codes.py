@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import segno
 
 from bot.core.router import Router
-from bot.core.screens import show_menu
+from bot.core.screens import show_home, welcome
 from bot.core.turn import Turn
 from bot.store import Repository
 
@@ -121,8 +121,8 @@ async def redeem(turn: Turn, code: str, typed: bool, first_contact: bool = False
     if typed:
         turn.repo.add_code_failure(who, turn.now)
     if first_contact:
-        turn.say(turn.w("welcome"))
-    await show_menu(turn, intro=turn.w("deep_link_unknown"))
+        turn.say(await welcome(turn))
+    await show_home(turn, intro=turn.w("deep_link_unknown"))
 
 
 async def free_short_code(repo: Repository, length: int = CLASS_LENGTH) -> str:

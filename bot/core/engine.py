@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -23,7 +24,7 @@ from bot.core.flood import ChatLimiter, Verdict
 from bot.core.lesson_state import current_lesson
 from bot.core.replies import Delivery, Reply
 from bot.core.router import Route, Router
-from bot.core.screens import show_menu, show_screen
+from bot.core.screens import show_home, show_screen, welcome
 from bot.core.turn import Turn
 from bot.core.words import Words
 from bot.lessons import Catalog
@@ -146,10 +147,12 @@ class Tutor:
             user, created = await repo.lock_user(
                 actor.channel, actor.external_id, _clean_name(actor.name), now
             )
+            turn = Turn(tutor=self, repo=repo, user=user, now=now, created=created, later=later)
             if created and f"{actor.channel}:{actor.external_id}" in self._organizers:
                 user.role = "organizer"
-            turn = Turn(tutor=self, repo=repo, user=user, now=now, created=created, later=later)
+                turn.set_state("organizer_by", "config")  # config is the truth for these (bot.app)
             await self._dispatch(turn, event)
+            _sync_command_menu(turn)
             if user.reminders_unanswered:
                 user.reminders_unanswered = 0  # the learner answered: reminders start counting again
             user.last_active_at = now
@@ -160,23 +163,34 @@ class Tutor:
     # --- dispatch ------------------------------------------------------------------------------
 
     async def _dispatch(self, turn: Turn, event: Event) -> None:
-        if turn.created and not isinstance(event, (Start, Command)):
-            # First contact without /start (Zalo has no start button): welcome and menu — or, if
+        if not turn.state.get("welcomed") and not turn.created and isinstance(event, Choice):
+            # Someone granted a role before they ever wrote, pressing a button the bot sent them (a
+            # help request's «✍️ Trả lời»): greeted, and the button does what it says.
+            turn.set_state("welcomed", True)
+            turn.say(await welcome(turn))
+        if isinstance(event, Command) and not turn.state.get("welcomed"):
+            turn.set_state("welcomed", True)  # someone who starts with a command gets its answer
+        if not turn.state.get("welcomed") and not isinstance(event, (Start, Command)):
+            # First contact without /start (Zalo has no start button), or the first message of
+            # someone granted a role before they ever wrote: welcome and home screen — or, if
             # the first message is a join code, the class or invitation it names.
             turn.set_state("welcomed", True)
             code = codes.looks_like_code(event.text) if isinstance(event, Text) else None
             if code is not None:
                 await codes.redeem(turn, code, typed=True, first_contact=True)
                 return
-            turn.say(turn.w("welcome"))
+            turn.say(await welcome(turn))
             if isinstance(event, Text) and privacy.looks_secret(event.text):
                 await privacy.warn(turn)
-            await show_menu(turn)
+            await show_home(turn)
             return
+        if isinstance(event, (Start, Command)):
+            # A command (or /start) leaves whatever the screen was waiting for: the next sentence
+            # is no longer a class name or an answer to forward to a learner.
+            _leave_input(turn)
         if isinstance(event, Start):
             await self._start(turn, event.payload)
         elif isinstance(event, Command):
-            turn.set_state("awaiting", None)
             route = self.router.commands.get(event.name)
             if route is None:
                 await self._unknown(turn, turn.w("unknown_command"))
@@ -204,7 +218,7 @@ class Tutor:
         route = self.router.actions.get(name)
         if route is None:
             log.warning("no route for action %r", name)
-            await show_menu(turn)
+            await show_home(turn)
             return
         await self._run(turn, route, arg)
 
@@ -213,19 +227,19 @@ class Tutor:
         if not turn.state.get("welcomed"):
             turn.set_state("welcomed", True)
             if not (payload or "").startswith("v-"):
-                turn.say(turn.w("welcome"))
+                turn.say(await welcome(turn))
         if payload:
             for prefix, route in self.router.links.items():
                 if payload.startswith(prefix):
                     await self._run(turn, route, payload[len(prefix) :])
                     return
             turn.say(turn.w("deep_link_unknown"))
-        if not turn.created and turn.user.lesson_id:
+        if not turn.created and turn.user.lesson_id and turn.user.role == "learner":
             found = await current_lesson(turn)
             if found is not None:
                 await show_screen(turn, "lesson", turn.w("welcome_back", title=found[0].title))
                 return
-        await show_menu(turn)
+        await show_home(turn)
 
     async def _choice(self, turn: Turn, data: str) -> None:
         data = data or ""
@@ -269,6 +283,9 @@ class Tutor:
         if index is not None:
             await self.perform(turn, choices[index][1])
             return
+        if awaiting and global_word(text) == "menu":
+            await self.perform(turn, "menu")  # «menu» leaves the question; it is never the answer
+            return
         if awaiting and await self._pending_input(turn, text):
             return
         word = global_word(text)
@@ -297,7 +314,27 @@ class Tutor:
         if turn.choices:
             turn.reprompt(message)
         else:
-            await show_menu(turn, intro=message)
+            await show_home(turn, intro=message)
+
+
+def _leave_input(turn: Turn) -> None:
+    """Forget a pending free-text question and its draft (a class being created, an answer)."""
+    turn.set_state("awaiting", None)
+    turn.set_state("draft", None)
+
+
+def _sync_command_menu(turn: Turn) -> None:
+    """When someone's role changed (an invitation accepted, a grant, the config), the first reply
+    of this turn carries the new role's command menu for channels that have one (Telegram). The
+    role last announced is kept in the state; learners have the default menu."""
+    role = turn.user.role
+    if turn.user.deleted_at is not None or turn.state.get("commands", "learner") == role:
+        return
+    for item in turn.outgoing:
+        if item.user is turn.user and not item.reply.toast:
+            item.reply = dataclasses.replace(item.reply, commands=role)
+            turn.set_state("commands", None if role == "learner" else role)
+            return
 
 
 _LESSON_NUMBERS: dict[int, tuple[object, frozenset[str]]] = {}

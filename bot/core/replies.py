@@ -30,10 +30,14 @@ class Reply:
     image: str | None = None  # path relative to the lessons folder, or a generated file's name
     alt: str | None = None  # one line saying what `image` shows, for channels that cannot send it
     image_bytes: bytes | None = None  # generated picture (QR code)
+    image_name: str | None = None  # a file name for the generated picture ("qr-lop-K2345M.png")
     audio: str | None = None
     document: Document | None = None
     toast: bool = False  # a short notice; Telegram shows it as the button's popup when it can
     sender: str | None = None  # "volunteer" when it carries a volunteer's words
+    # The role whose command menu this chat should show from now on ("volunteer"…): set by the
+    # tutor when a person's role changed; channels with a command menu (Telegram) apply it.
+    commands: str | None = None
 
     def people(self) -> set[int]:
         """User ids this reply names (bot.core.people.display), in its text or its buttons."""
@@ -58,7 +62,7 @@ class Reply:
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
             data["buttons"] = [[b.label, b.data, int(b.nav)] for b in self.buttons]
-        for key in ("image", "alt", "audio", "sender"):
+        for key in ("image", "alt", "image_name", "audio", "sender", "commands"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.toast:
@@ -82,6 +86,8 @@ class Reply:
             buttons=tuple(Button(label, cb, bool(nav)) for label, cb, nav in data.get("buttons", [])),
             image=data.get("image"),
             alt=data.get("alt"),
+            image_name=data.get("image_name"),
+            commands=data.get("commands"),
             audio=data.get("audio"),
             sender=data.get("sender"),
             toast=bool(data.get("toast")),
@@ -90,6 +96,11 @@ class Reply:
             if document
             else None,
         )
+
+
+# Channels that cannot take an uploaded file (an Excel report, a QR picture): features offer another
+# way to get it there.
+FILELESS_CHANNELS = frozenset({"zalo"})
 
 
 @dataclass

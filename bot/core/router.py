@@ -1,7 +1,8 @@
 """The registry the features fill (the aiogram habit, one router per feature) and the engine reads.
 
 A feature registers what it answers — slash commands, button actions, deep-link prefixes, raw
-buttons — with the roles allowed to use each, and what it offers the others: named screens ("menu",
+buttons — with the roles allowed to use each (a command may carry a short description: it then
+appears in the command menu of every role allowed to use it, see `command_menu`), and what it offers the others: named screens ("menu",
 "vmenu", …) anyone can show, kinds of join code it redeems, and periodic jobs for the scheduler.
 Features never import each other; they meet here. The engine merges every feature's router and
 checks the role on the server before any handler runs.
@@ -56,14 +57,33 @@ class Router:
     screens: dict[str, Screen] = field(default_factory=dict)
     code_kinds: dict[str, CodeKind] = field(default_factory=dict)
     jobs: dict[str, PeriodicJob] = field(default_factory=dict)
+    # Command name → its line in the command menu (Telegram's "/" menu), in registration order.
+    descriptions: dict[str, str] = field(default_factory=dict)
 
-    def command(self, *names: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
+    def command(
+        self, *names: str, roles: frozenset[str] = LEARNER, menu: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """`menu`: the description under which the first name appears in the command menus."""
+
         def register(handler: Handler) -> Handler:
             for name in names:
                 self.commands[name] = Route(handler, roles)
+            if menu:
+                self.descriptions[names[0]] = menu
             return handler
 
         return register
+
+    def command_menu(self, role: str) -> list[tuple[str, str]]:
+        """(command, description) for one role's menu: the commands of that role alone first
+        (an organizer's own tools before the volunteer tools before the learner's), each group
+        in registration order."""
+        usable = [
+            (name, text)
+            for name, text in self.descriptions.items()
+            if name in self.commands and role in self.commands[name].roles
+        ]
+        return sorted(usable, key=lambda item: len(self.commands[item[0]].roles))
 
     def action(self, *names: str, roles: frozenset[str] = LEARNER) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -117,6 +137,7 @@ class Router:
             (self.screens, other.screens),
             (self.code_kinds, other.code_kinds),
             (self.jobs, other.jobs),
+            (self.descriptions, other.descriptions),
         )
         for mine, theirs in pairs:
             clash = set(mine) & set(theirs)

@@ -36,6 +36,18 @@ TEXTS: dict[str, str] = {
         "Cần người giúp, {b} gõ «giúp». Muốn nghe lại, gõ «nhắc lại». Đọc chưa kịp, gõ «chậm lại»."
     ),
     "welcome_back": "Chào {b} quay lại! Mình học tiếp bài «{title}» nhé.",
+    # Volunteers and organizers are young union members and officials: addressed as «bạn».
+    "welcome_volunteer": (
+        "Chào bạn! Bạn là tình nguyện viên của {unit} trong Học vụ số. Bạn tạo lớp (/taolop), giao bài "
+        "(/giaobai), theo dõi học viên (/hocvien) và trả lời khi họ cần giúp (/yeucau). Bạn cũng học "
+        "được như học viên: gõ «menu»."
+    ),
+    "welcome_organizer": (
+        "Chào bạn! Bạn là cán bộ phụ trách {unit} trong Học vụ số. Bạn mời tình nguyện viên (/moi), "
+        "xem lời mời (/loimoi), tình nguyện viên (/tnv), thống kê (/thongke) và báo cáo (/baocao). "
+        "Việc của tình nguyện viên ở /tnvmenu."
+    ),
+    "whole_campaign": "toàn chiến dịch",
     "menu": "{b} muốn làm gì ạ? Bấm một nút, hoặc gõ số.",
     "tracks": "Các chủ đề học. {b} chọn một chủ đề:",
     "track": "Chủ đề «{title}» có {count} bài.\n✅ đã xong · ▶️ đang học · 🔒 cần học bài trước",
@@ -86,6 +98,13 @@ TEXTS: dict[str, str] = {
     "too_fast": "⏳ {b} nhắn nhanh quá, cháu đọc chưa kịp. {b} đợi vài giây rồi nhắn tiếp nhé.",
     "deep_link_unknown": "Mã này không đúng hoặc đã hết hạn. {b} nhờ tình nguyện viên gửi lại nhé.",
 }
+
+
+def class_title(name: str) -> str:
+    """«Lớp Zalo thôn 3» for a class named «Zalo thôn 3», and not «Lớp Lớp …» for one whose name
+    already says it is a class."""
+    first = name.split(maxsplit=1)[0] if name.split() else ""
+    return name if first.lower() in ("lớp", "lop") else f"Lớp {name}"
 
 
 class Words:

@@ -66,7 +66,10 @@ class TelegramStandIn:
         self.filenames: dict[str, str] = {}  # form field -> file name of the latest upload
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default menu (no scope)
+        self.chat_commands: dict[
+            int, list[dict[str, Any]]
+        ] = {}  # chat id -> its own menu (BotCommandScopeChat)
         self.webhook: dict[str, Any] | None = None
         self.webhook_responses: list[int] = []
         self.flood_next = 0  # reject this many send calls with 429
@@ -429,8 +432,19 @@ class TelegramStandIn:
         return True
 
     def api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        self.commands = params.get("commands") or []
+        scope = params.get("scope") or {"type": "default"}
+        commands = params.get("commands") or []
+        if scope.get("type") == "default":
+            self.commands = commands
+        elif scope.get("type") == "chat":
+            self.chat_commands[int(scope["chat_id"])] = commands
+        else:
+            raise ApiError(400, f"Bad Request: scope {scope.get('type')} not supported by the stand-in")
         return True
+
+    def menu_of(self, chat_id: int) -> list[str]:
+        """The command names a chat's "/" menu shows: its own if set, else the default."""
+        return [c["command"] for c in self.chat_commands.get(chat_id, self.commands)]
 
     def api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token")}

@@ -25,7 +25,7 @@ DONE = "Cháu đã xóa dữ liệu của {b}. Nếu {b} nhắn lại, cháu s�
 KEPT = "Dạ, cháu giữ nguyên dữ liệu của {b}."
 
 
-@router.command("xoadulieu")
+@router.command("xoadulieu", menu="Xóa dữ liệu của tôi")
 async def ask(turn: Turn, _arg: str) -> None:
     b = turn.tutor.words.address
     turn.show(
@@ -52,3 +52,26 @@ async def erase(turn: Turn, answer: str) -> None:
     user.lesson_id = None
     user.reminders_paused = True
     user.deleted_at = turn.now
+
+
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "máy tính (console)"}
+MY_ID = "🆔 {who} dùng {channel}, mã: {external}\nĐể cấp quyền, người quản trị gõ: hocvuso admin grant volunteer {person}"
+
+
+@router.command("id", menu="Xem mã của tôi")
+async def my_id(turn: Turn, _arg: str) -> None:
+    """Everyone's own channel and id: what `hocvuso admin grant … CHANNEL:ID` needs (a Telegram
+    @username is no id the bot can use)."""
+    user = turn.user
+    who = turn.tutor.words.address if user.role == "learner" else "Bạn"
+    person = f"{user.channel}:{user.external_id}"
+    text = MY_ID.format(
+        who=who,
+        channel=CHANNEL_NAMES.get(user.channel, user.channel),
+        external=user.external_id,
+        person=person,
+    )
+    if turn.choices:
+        turn.reprompt(text)
+    else:
+        turn.say(text)

@@ -9,6 +9,7 @@ from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers
 from bot.core.screens import show_screen
 from bot.core.turn import ChoiceSpec, Turn
+from bot.core.words import class_title
 from bot.features.classes.texts import CANCEL, T
 from bot.features.classes.views import own_class
 from bot.store.models import Assignment, User
@@ -17,7 +18,7 @@ from bot.text import as_id, short_label
 router = Router()
 
 
-@router.command("giaobai", roles=VOLUNTEER)
+@router.command("giaobai", roles=VOLUNTEER, menu="Giao bài cho lớp hoặc học viên")
 async def assign_command(turn: Turn, arg: str) -> None:
     parts = arg.split()
     if not parts:
@@ -40,7 +41,11 @@ async def assign_command(turn: Turn, arg: str) -> None:
 async def assign_start(turn: Turn, _arg: str) -> None:
     classes = await turn.repo.classes_of(turn.user.id)
     choices: list[ChoiceSpec] = [
-        (short_label(f"🏫 Lớp {klass.name} ({count})"), f"assign-to:c{klass.id}", False)
+        (
+            short_label(T["class_choice"].format(title=class_title(klass.name), count=count)),
+            f"assign-to:c{klass.id}",
+            False,
+        )
         for klass, count in classes[:6]
     ]
     choices += [("👤 Một học viên", "assign-pick", False), CANCEL]
@@ -143,4 +148,10 @@ async def _assign(turn: Turn, target: str, lesson_id: str) -> None:
     )
     for learner in learners:
         turn.notify(learner, Reply(note, buttons=(Button("▶️ Học ngay", f"l.{lesson.id}"),)))
-    await show_screen(turn, "vmenu", T["assigned"].format(title=lesson.title, target=label))
+    done = T["assigned"].format(title=lesson.title, target=label)
+    if lesson.requires:
+        # An assignment waives the prerequisite for the learners it names (bot.features.learning):
+        # the volunteer, who knows them, is told what they skip.
+        required = turn.catalog.lesson(lesson.requires[0])
+        done += T["assigned_waived"].format(required=required.title if required else lesson.requires[0])
+    await show_screen(turn, "vmenu", done)

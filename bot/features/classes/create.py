@@ -7,16 +7,16 @@ from datetime import datetime
 
 from bot.core import codes, privacy
 from bot.core.router import VOLUNTEER, Router
-from bot.core.timefmt import parse_local_time
+from bot.core.timefmt import local_text, parse_local_time
 from bot.core.turn import Turn
 from bot.features.classes.texts import CANCEL, SKIP, T
-from bot.features.classes.views import class_actions, details, join_link
+from bot.features.classes.views import class_actions, class_card, details, how_to_join
 from bot.store.models import Class
 
 router = Router()
 
 
-@router.command("taolop", roles=VOLUNTEER)
+@router.command("taolop", roles=VOLUNTEER, menu="Tạo lớp mới")
 @router.action("class-new", roles=VOLUNTEER)
 async def new_class(turn: Turn, _arg: str) -> None:
     turn.set_state("draft", {})
@@ -65,7 +65,38 @@ async def class_time(turn: Turn, text: str) -> None:
     if when is None:
         turn.reprompt(T["bad_time"])
         return
+    if when < turn.now:
+        # Asked once: a date already gone is usually a typo (or last year's day and month).
+        draft = dict(turn.state.get("draft") or {})
+        draft["starts_at"] = when.isoformat()
+        turn.set_state("draft", draft)
+        turn.set_state("awaiting", None)
+        shown = local_text(when)
+        turn.show(
+            "class-time-past",
+            T["time_past"].format(when=shown),
+            [
+                (T["time_keep"].format(when=shown), "class-time-keep", False),
+                (T["time_retype"], "class-time-retype", False),
+                CANCEL,
+            ],
+        )
+        return
     await _create_class(turn, when)
+
+
+@router.action("class-time-keep", roles=VOLUNTEER)
+async def class_time_keep(turn: Turn, _arg: str) -> None:
+    stored = (turn.state.get("draft") or {}).get("starts_at")
+    if turn.screen != "class-time-past" or not stored:
+        await new_class(turn, "")
+        return
+    await _create_class(turn, datetime.fromisoformat(stored))
+
+
+@router.action("class-time-retype", roles=VOLUNTEER)
+async def class_time_retype(turn: Turn, _arg: str) -> None:
+    await _ask_time(turn)
 
 
 @router.action("class-time-skip", roles=VOLUNTEER)
@@ -92,13 +123,15 @@ async def _create_class(turn: Turn, when: datetime | None) -> None:
     )
     turn.repo.add(klass)
     await turn.repo.flush()
-    link = join_link(turn, klass)
-    text = T["created"].format(
-        name=klass.name,
-        details=details(klass),
-        link=f" hoặc mở link:\n{link}" if link else "",
-        code=klass.short_code,
+    card = class_card(
+        turn,
+        klass,
+        T["created"].format(name=klass.name, details=details(klass), how=how_to_join(turn, klass)),
     )
     turn.show(
-        f"class:{klass.id}", text, class_actions(klass), image_bytes=codes.qr_png(link or klass.short_code)
+        f"class:{klass.id}",
+        card.text,
+        class_actions(klass),
+        image_bytes=card.image_bytes,
+        image_name=card.image_name,
     )

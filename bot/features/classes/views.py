@@ -7,6 +7,7 @@ argument: their own, or — for organizers — one inside their unit's subtree.
 from __future__ import annotations
 
 from bot.core import codes
+from bot.core.replies import Reply
 from bot.core.router import VOLUNTEER, Router
 from bot.core.scope import organizer_covers
 from bot.core.screens import show_screen
@@ -29,6 +30,24 @@ def join_link(turn: Turn, klass: Class) -> str | None:
     return f"{base}c-{klass.code}" if base else None
 
 
+def how_to_join(turn: Turn, klass: Class) -> str:
+    link = join_link(turn, klass)
+    return (
+        T["join_link"].format(link=link, code=klass.short_code)
+        if link
+        else T["join_code"].format(code=klass.short_code)
+    )
+
+
+def class_card(turn: Turn, klass: Class, text: str) -> Reply:
+    """`text` with the class's QR code (of its join link, else of its typed code)."""
+    return Reply(
+        text,
+        image_bytes=codes.qr_png(join_link(turn, klass) or klass.short_code),
+        image_name=f"qr-lop-{klass.short_code}.png",
+    )
+
+
 async def own_class(turn: Turn, class_id: str) -> Class | None:
     """A class the user may manage: their own, or (organizers) one inside their scope."""
     number = as_id(class_id)
@@ -45,10 +64,14 @@ async def own_class(turn: Turn, class_id: str) -> Class | None:
 
 
 def class_actions(klass: Class) -> list[ChoiceSpec]:
-    return [("📌 Giao bài cho lớp này", f"assign-to:c{klass.id}", False), OTHER_TASKS]
+    return [
+        ("📌 Giao bài cho lớp này", f"assign-to:c{klass.id}", False),
+        ("🔄 Đổi mã lớp", f"class-rotate:{klass.id}", False),
+        OTHER_TASKS,
+    ]
 
 
-@router.command("lop", roles=VOLUNTEER)
+@router.command("lop", roles=VOLUNTEER, menu="Lớp của tôi")
 @router.action("classes", roles=VOLUNTEER)
 async def my_classes(turn: Turn, _arg: str) -> None:
     classes = await turn.repo.classes_of(turn.user.id)
@@ -69,17 +92,32 @@ async def class_detail(turn: Turn, class_id: str) -> None:
     if klass is None:
         await show_screen(turn, "vmenu", T["not_found"])
         return
+    await show_class(turn, klass)
+
+
+async def show_class(turn: Turn, klass: Class, intro: str | None = None) -> None:
     count = len(await turn.repo.enrolled(klass.id))
-    link = join_link(turn, klass)
+    text = T["class"].format(
+        name=klass.name, details=details(klass), count=count, how=how_to_join(turn, klass)
+    )
+    card = class_card(turn, klass, f"{intro}\n\n{text}" if intro else text)
     turn.show(
         f"class:{klass.id}",
-        T["class"].format(
-            name=klass.name,
-            details=details(klass),
-            count=count,
-            code=klass.short_code,
-            link=f"\nLink: {link}" if link else "",
-        ),
+        card.text,
         class_actions(klass),
-        image_bytes=codes.qr_png(link or klass.short_code),
+        image_bytes=card.image_bytes,
+        image_name=card.image_name,
     )
+
+
+@router.action("class-rotate", roles=VOLUNTEER)
+async def rotate_code(turn: Turn, class_id: str) -> None:
+    """New link and typed codes for a class whose code went too far (a poster, a group chat):
+    the old ones stop working; learners already in the class stay."""
+    klass = await own_class(turn, class_id)
+    if klass is None:
+        await show_screen(turn, "vmenu", T["not_found"])
+        return
+    klass.code = codes.link_code()
+    klass.short_code = await codes.free_short_code(turn.repo)
+    await show_class(turn, klass, T["rotated"].format(name=klass.name))

@@ -1,8 +1,10 @@
-"""«Hỏi người giúp» / /giupdo: a help request that carries its context to the right volunteer.
+"""«Hỏi người giúp» / /giupdo: a help request that carries its context to the right person.
 
 The context is what the bot knows, never what the learner typed: the lesson, the step text and the
-learner's last answer (an option or an action). The paired volunteer is told at once; without one,
-the volunteers of the learner's unit are; without those, the request waits for the organizers.
+learner's last answer (an option or an action). A request always reaches a person, at once: the
+paired volunteer; else the volunteers of the learner's unit; else the organizers of the nearest
+unit up the tree; else the campaign's organizers. With nobody at all, the learner is told so
+honestly and given the campaign's hotline (`campaign.hotline`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from bot.core.replies import Reply
 from bot.core.router import Router
 from bot.core.screens import show_screen
 from bot.core.turn import Turn
-from bot.features.help.texts import help_buttons
+from bot.features.help.texts import T, help_buttons
 from bot.store.models import HelpRequest
 from bot.text import as_id, short_label
 
@@ -44,7 +46,7 @@ async def describe_context(turn: Turn) -> tuple[str, str | None, str | None]:
     return "\n".join(lines), lesson.id, step.id
 
 
-@router.command("giupdo", "help", "trogiup")
+@router.command("giupdo", "help", "trogiup", menu="Nhờ người giúp")
 @router.action("help")
 async def ask_help(turn: Turn, _arg: str) -> None:
     existing = await turn.repo.open_help_request(turn.user.id)
@@ -63,17 +65,29 @@ async def ask_help(turn: Turn, _arg: str) -> None:
     )
     turn.repo.add(request)
     await turn.repo.flush()
-    helpers = await turn.repo.helpers_for(turn.user)
-    if helpers:
-        request.volunteer_id = helpers[0].id if len(helpers) == 1 else None
-        text = f"🙋 {display(turn.user)} cần giúp (yêu cầu #{request.id}).\n{context}"
-        for helper in helpers:
-            turn.notify(
-                helper,
-                Reply(text=text, buttons=help_buttons(request.id)),
-            )
-        message = turn.w("help_sent")
-    else:
-        message = turn.w("help_recorded")
+    message = await route_request(turn, request)
     if not await show_screen(turn, "lesson", message):  # back to the step, or a screen of its own
         turn.show("help", message, [(turn.w("btn_menu"), "menu", True)])
+
+
+async def route_request(turn: Turn, request: HelpRequest) -> str:
+    """Tell the first people down the chain; what to tell the learner."""
+    b = turn.tutor.words.address
+    helpers = await turn.repo.helpers_for(turn.user)
+    key = "request_for_helper"
+    if not helpers:
+        helpers = await turn.repo.organizers_to_tell(turn.user.unit_id)
+        key = "request_for_organizer"
+        request.escalated_at = turn.now  # already with the organizers: nothing left to escalate
+    if not helpers:
+        hotline = turn.tutor.settings.campaign.hotline
+        if hotline:
+            return T["help_nobody_hotline"].format(b=b, hotline=hotline)
+        return T["help_nobody"].format(b=b)
+    # One helper owns the request (they may act on it whatever their scope); several share it.
+    request.volunteer_id = helpers[0].id if len(helpers) == 1 else None
+    name = display(turn.user)  # a reference, named when sent (bot.core.people)
+    text = T[key].format(learner=name, id=request.id, context=request.context)
+    for helper in helpers:
+        turn.notify(helper, Reply(text=text, buttons=help_buttons(request.id)))
+    return turn.w("help_sent")

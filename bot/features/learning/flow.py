@@ -11,7 +11,7 @@ from bot.core.split import split_text
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.learning.menus import show_tracks
 from bot.features.learning.rechecks import schedule_rechecks
-from bot.features.learning.status import missing_prerequisite, suggest_next
+from bot.features.learning.status import assigned_lessons, missing_prerequisite, suggest_next
 from bot.features.learning.steps import STEP_TYPES, Outcome
 from bot.lessons import Lesson, Step
 from bot.lessons.model import MAX_MESSAGE
@@ -68,7 +68,11 @@ async def open_lesson(turn: Turn, lesson_id: str) -> None:
         return
     progress_map = await turn.repo.progress_map(turn.user.id)
     required = missing_prerequisite(lesson, progress_map)
-    if required is not None and lesson_id not in progress_map:
+    if (
+        required is not None
+        and lesson_id not in progress_map
+        and lesson_id not in await assigned_lessons(turn)
+    ):
         needed = turn.catalog.lesson(required)
         title = needed.title if needed else required
         turn.show(
@@ -212,5 +216,3 @@ async def quiz_score(turn: Turn, lesson: Lesson, progress: Progress) -> int:
         and event.step_id in quiz_steps
     }
     return len(right)
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.lesson_state import current_lesson
 from bot.core.router import Router
 from bot.core.turn import ChoiceSpec, Turn
-from bot.features.learning.status import assigned_next, lesson_status, suggest_next
+from bot.features.learning.status import assigned_lessons, assigned_next, lesson_status, suggest_next
 from bot.text import short_label
 
 router = Router()
@@ -63,9 +63,10 @@ async def show_track(turn: Turn, track_id: str) -> None:
         await show_tracks(turn)
         return
     progress = await turn.repo.progress_map(turn.user.id)
+    assigned = await assigned_lessons(turn)
     choices: list[ChoiceSpec] = []
     for lesson in lessons:
-        icon = STATUS_ICON[lesson_status(turn, lesson, progress)]
+        icon = STATUS_ICON[lesson_status(turn, lesson, progress, assigned)]
         choices.append((short_label(f"{icon} {lesson.title}"), f"open:{lesson.id}", False))
     choices += [(turn.w("btn_all_tracks"), "lessons", True), (turn.w("btn_menu"), "menu", True)]
     turn.show(f"track:{track.id}", turn.w("track", title=track.title, count=len(lessons)), choices)

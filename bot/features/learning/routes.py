@@ -22,13 +22,13 @@ async def show_current_step(turn: Turn, intro: str | None = None) -> bool:
     return True
 
 
-@router.command("menu")
+@router.command("menu", menu="Về menu chính")
 @router.action("menu")
 async def menu(turn: Turn, _arg: str) -> None:
     await menus.show_menu(turn)
 
 
-@router.command("baihoc")
+@router.command("baihoc", menu="Danh sách bài học")
 @router.action("lessons")
 async def lessons(turn: Turn, _arg: str) -> None:
     await menus.show_tracks(turn)
@@ -39,13 +39,13 @@ async def track(turn: Turn, track_id: str) -> None:
     await menus.show_track(turn, track_id)
 
 
-@router.command("tiendo")
+@router.command("tiendo", menu="Xem tiến độ học")
 @router.action("progress")
 async def progress(turn: Turn, _arg: str) -> None:
     await menus.show_progress(turn)
 
 
-@router.command("hoc")
+@router.command("hoc", menu="Học tiếp bài đang học")
 @router.action("continue")
 async def continue_lesson(turn: Turn, _arg: str) -> None:
     if await flow.repeat(turn):

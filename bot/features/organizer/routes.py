@@ -1,5 +1,6 @@
-"""Organizer routes: volunteer invites, the volunteers of their scope, moving a learner to another
-volunteer. An organizer's scope is their unit and every unit under it (all units if they have none)."""
+"""Organizer routes: their menu, the volunteers of their scope, moving a learner to another
+volunteer, the figures (/thongke) and the Excel report (/baocao). An organizer's scope is their
+unit and every unit under it (all units if they have none). Invitations: invites.py."""
 
 from __future__ import annotations
 
@@ -9,18 +10,16 @@ import math
 from datetime import datetime, timedelta
 
 from bot.clock import utcnow
-from bot.core import codes
 from bot.core.people import display
-from bot.core.replies import Document, Reply
+from bot.core.replies import FILELESS_CHANNELS, Document, Reply
 from bot.core.router import ORGANIZER, Router
 from bot.core.scope import organizer_covers
-from bot.core.timefmt import local_text
 from bot.core.turn import ChoiceSpec, Turn
 from bot.reports import build_tables, report_scope, summary_text
 from bot.reports.render import to_xlsx
 from bot.reports.tables import WORKBOOK_LEARNERS, local
 from bot.store import Repository
-from bot.store.models import Invite, User
+from bot.store.models import User
 from bot.text import as_id
 
 log = logging.getLogger("hocvuso.organizer")
@@ -28,24 +27,26 @@ log = logging.getLogger("hocvuso.organizer")
 router = Router()
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-INVITE_DAYS = 7
-INVITE_USES = 20
 
 T = {
     "menu": "📋 Việc của cán bộ. Bạn chọn một việc:",
-    "invite": (
-        "✉️ Lời mời làm tình nguyện viên của {unit} (dùng được {uses} lần, hết hạn {expires}).\n"
-        "Gửi link này{link}.\nTrên Zalo, gõ mã: {code}"
-    ),
-    "invite_unit": "Bạn quản lý mọi đơn vị: gõ /moi <mã đơn vị>, ví dụ /moi {example}.",
-    "unknown_unit": "Không có đơn vị «{unit}» trong phạm vi của bạn.",
     "volunteers": "👥 Tình nguyện viên ({count}):",
     "no_volunteers": "Chưa có tình nguyện viên nào trong phạm vi của bạn.",
-    "moved": "✅ Đã chuyển {learner} sang tình nguyện viên {volunteer}.",
-    "moved_volunteer": "👤 Bạn được giao kèm học viên {learner}. Gõ /hocvien để xem.",
+    "moved": "✅ Đã chuyển {learner} sang tình nguyện viên {volunteer}.{requests}",
+    "moved_requests": " {count} yêu cầu giúp đỡ đang mở của học viên cũng chuyển theo.",
+    "moved_volunteer": "👤 Bạn được giao kèm học viên {learner}. Gõ /hocvien để xem.{requests}",
+    "moved_volunteer_requests": " Học viên có {count} yêu cầu giúp đỡ đang chờ bạn: gõ /yeucau.",
+    "moved_away": "👤 Học viên {learner} đã được chuyển sang tình nguyện viên {volunteer}.{requests}",
+    "moved_away_requests": " Các yêu cầu giúp đỡ đang mở của học viên này cũng đã chuyển theo.",
     "moved_learner": "Từ nay tình nguyện viên {volunteer} sẽ giúp {b} học ạ.",
-    "usage_move": "Cách dùng: /chuyen <số học viên> <số tình nguyện viên>, ví dụ /chuyen 12 7.",
-    "not_found": "Không tìm thấy, hoặc không thuộc phạm vi của bạn.",
+    "already_paired": "{learner} đã do tình nguyện viên {volunteer} kèm rồi.",
+    "usage_move": "Cách dùng: /chuyen <số học viên> <số tình nguyện viên>, ví dụ /chuyen 12 7. Xem số: /tnv, /hocvien",
+    "not_learner": "#{id} không phải học viên trong phạm vi của bạn (số học viên xem ở /hocvien của tình nguyện viên).",
+    "not_volunteer": "#{id} không phải tình nguyện viên trong phạm vi của bạn (xem danh sách: /tnv).",
+    "report_fileless": (
+        "📥 Zalo không gửi được tệp Excel. Để có báo cáo {unit}, bạn mở bot trên Telegram và gõ /baocao, "
+        "hoặc nhờ người quản trị máy chủ chạy:\nhocvuso report --format xlsx {scope}--out bao-cao.xlsx"
+    ),
     "report_coming": "⏳ Cháu đang làm báo cáo Excel, xong sẽ gửi ngay cho bạn (thường dưới một phút).",
     "report_wait": "Bạn vừa yêu cầu báo cáo rồi. Bạn chờ {minutes} phút rồi bấm lại nhé.",
     "report_failed": "Xin lỗi, cháu chưa làm được báo cáo Excel. Bạn thử lại sau ít phút nhé.",
@@ -57,6 +58,7 @@ T = {
 async def show_organizer_menu(turn: Turn, intro: str | None = None) -> bool:
     choices: list[ChoiceSpec] = [
         ("✉️ Mời tình nguyện viên", "invite", False),
+        ("📨 Các lời mời", "invites", False),
         ("👥 Tình nguyện viên", "volunteers", False),
         ("📊 Thống kê", "stats", False),
         ("📥 Báo cáo Excel", "report", False),
@@ -67,69 +69,13 @@ async def show_organizer_menu(turn: Turn, intro: str | None = None) -> bool:
     return True
 
 
-@router.command("canbo", roles=ORGANIZER)
+@router.command("canbo", roles=ORGANIZER, menu="Việc của cán bộ")
 @router.action("omenu", roles=ORGANIZER)
 async def organizer_menu(turn: Turn, _arg: str) -> None:
     await show_organizer_menu(turn)
 
 
-@router.command("moi", roles=ORGANIZER)
-@router.action("invite", roles=ORGANIZER)
-async def invite(turn: Turn, arg: str) -> None:
-    unit_id = arg.strip() or turn.user.unit_id
-    if not unit_id:
-        units = await turn.repo.units()
-        example = units[-1].id if units else "xa-an-phu"
-        await show_organizer_menu(turn, intro=T["invite_unit"].format(example=example))
-        return
-    unit = await turn.repo.unit(unit_id)
-    if unit is None or not await organizer_covers(turn, unit_id):
-        await show_organizer_menu(turn, intro=T["unknown_unit"].format(unit=unit_id))
-        return
-    created = await make_invite(turn.repo, unit.id, turn.user.id, turn.now)
-    base = turn.tutor.link_base
-    link = f"{base}v-{created.code}" if base else None
-    expires = local_text(created.expires_at)
-    turn.say(
-        T["invite"].format(
-            unit=unit.name,
-            uses=created.max_uses,
-            expires=expires,
-            link=f":\n{link}" if link else "",
-            code=codes.spaced(created.short_code),
-        ),
-        image_bytes=codes.qr_png(link or created.short_code),
-    )
-    await show_organizer_menu(turn)
-
-
-async def make_invite(
-    repo: Repository,
-    unit_id: str,
-    created_by: int | None,
-    now: datetime,
-    days: int = INVITE_DAYS,
-    uses: int = INVITE_USES,
-) -> Invite:
-    """Shared by the chat command and `hocvuso invite`."""
-    short = await codes.free_short_code(repo, codes.INVITE_LENGTH)
-    created = Invite(
-        code=codes.link_code(),
-        short_code=short,
-        unit_id=unit_id,
-        role="volunteer",
-        expires_at=now + timedelta(days=days),
-        max_uses=uses,
-        uses=0,
-        created_by=created_by,
-        created_at=now,
-    )
-    repo.add(created)
-    await repo.flush()
-    return created
-
-
-@router.command("tnv", roles=ORGANIZER)
+@router.command("tnv", roles=ORGANIZER, menu="Danh sách tình nguyện viên")
 @router.action("volunteers", roles=ORGANIZER)
 async def volunteers(turn: Turn, _arg: str) -> None:
     scope = await turn.repo.scope(turn.user.unit_id)
@@ -145,8 +91,11 @@ async def volunteers(turn: Turn, _arg: str) -> None:
     await show_organizer_menu(turn)
 
 
-@router.command("chuyen", roles=ORGANIZER)
+@router.command("chuyen", roles=ORGANIZER, menu="Chuyển học viên cho tình nguyện viên khác")
 async def move_learner(turn: Turn, arg: str) -> None:
+    """Move a learner (and their open help requests) to another volunteer; both volunteers and the
+    learner are told. Only a learner can be moved, only to a volunteer (or organizer) who still
+    exists, both inside the organizer's scope."""
     ids = [as_id(p.lstrip("#")) for p in arg.split()]
     if len(ids) != 2 or ids[0] is None or ids[1] is None:
         turn.say(T["usage_move"])
@@ -155,26 +104,54 @@ async def move_learner(turn: Turn, arg: str) -> None:
     volunteer: User | None = await turn.repo.user(ids[1])
     if (
         learner is None
-        or volunteer is None
         or learner.deleted_at is not None
-        or volunteer.role not in ("volunteer", "organizer")
+        or learner.role != "learner"
         or not await organizer_covers(turn, learner.unit_id)
+    ):
+        turn.say(T["not_learner"].format(id=ids[0]))
+        return
+    if (
+        volunteer is None
+        or volunteer.deleted_at is not None
+        or volunteer.role not in ("volunteer", "organizer")
         or not await organizer_covers(turn, volunteer.unit_id)
     ):
-        turn.say(T["not_found"])
+        turn.say(T["not_volunteer"].format(id=ids[1]))
+        return
+    name, vname = display(learner), display(volunteer)
+    before = await turn.repo.paired_volunteer(learner.id)
+    if before is not None and before.id == volunteer.id:
+        turn.say(T["already_paired"].format(learner=name, volunteer=vname))
         return
     await turn.repo.pair(learner.id, volunteer.id, turn.now, replace=True)
-    name, vname = display(learner), display(volunteer)
-    turn.notify(volunteer, Reply(T["moved_volunteer"].format(learner=name)))
+    moved = await turn.repo.hand_over_requests(learner.id, volunteer.id)
+    turn.notify(
+        volunteer,
+        Reply(
+            T["moved_volunteer"].format(
+                learner=name, requests=T["moved_volunteer_requests"].format(count=moved) if moved else ""
+            )
+        ),
+    )
+    if before is not None and before.deleted_at is None:
+        turn.notify(
+            before,
+            Reply(
+                T["moved_away"].format(
+                    learner=name, volunteer=vname, requests=T["moved_away_requests"] if moved else ""
+                )
+            ),
+        )
     turn.notify(learner, Reply(T["moved_learner"].format(volunteer=vname, b=turn.tutor.words.address)))
-    turn.say(T["moved"].format(learner=name, volunteer=vname))
+    requests = T["moved_requests"].format(count=moved) if moved else ""
+    turn.say(T["moved"].format(learner=name, volunteer=vname, requests=requests))
 
 
 async def _scope(turn: Turn):
     return await report_scope(turn.repo, turn.user.unit_id, turn.now)
 
 
-@router.command("thongke", roles=ORGANIZER)
+@router.command("thongke", roles=ORGANIZER, menu="Thống kê")
 @router.action("stats", roles=ORGANIZER)
 async def stats(turn: Turn, _arg: str) -> None:
     """Targets vs actuals for the organizer's own scope only."""
@@ -184,12 +161,15 @@ async def stats(turn: Turn, _arg: str) -> None:
     await show_organizer_menu(turn)
 
 
-@router.command("baocao", roles=ORGANIZER)
+@router.command("baocao", roles=ORGANIZER, menu="Báo cáo Excel")
 @router.action("report", roles=ORGANIZER)
 async def excel_report(turn: Turn, _arg: str) -> None:
     """The workbook of the organizer's scope. Built after this update commits, in a worker thread
     on a read-only connection of its own (bot.store.Database.read_in_thread), so nobody waits for
     it; it arrives through the outbox. One per organizer per `limits.report_cooldown_minutes`."""
+    if turn.user.channel in FILELESS_CHANNELS:
+        await fileless_report(turn)
+        return
     cooldown = timedelta(minutes=turn.tutor.settings.limits.report_cooldown_minutes)
     last = turn.state.get("report_at")
     if last and turn.now < datetime.fromisoformat(last) + cooldown:
@@ -205,7 +185,7 @@ async def excel_report(turn: Turn, _arg: str) -> None:
 async def send_workbook(tutor, organizer_id: int, unit_id: str | None, now: datetime) -> None:
     settings, catalog = tutor.settings, tutor.catalog
 
-    async def build(repo: Repository) -> tuple[str, bytes]:
+    async def build(repo: Repository) -> tuple[str, Document]:
         scope = await report_scope(repo, unit_id, now)
         tables = await build_tables(repo, catalog, settings, scope, learner_limit=WORKBOOK_LEARNERS)
         day = local(now, settings.timezone).strftime("%Y-%m-%d")
@@ -226,3 +206,17 @@ async def send_workbook(tutor, organizer_id: int, unit_id: str | None, now: date
         if reply.document is not None and await repo.erased_since(now):
             reply = Reply(T["report_stale"])  # it may list someone who has just erased their data
         await repo.enqueue(organizer.id, organizer.channel, reply.to_payload(), utcnow())
+
+
+async def fileless_report(turn: Turn) -> None:
+    """/baocao where no file can be sent (Zalo): say how to get the workbook instead of building it.
+    Hook: another way to hand it over here (a one-time web download link) goes first in this
+    function, falling back to these instructions when it is not configured."""
+    unit = await turn.repo.unit(turn.user.unit_id) if turn.user.unit_id else None
+    turn.say(
+        T["report_fileless"].format(
+            unit=unit.name if unit else "toàn chiến dịch",
+            scope=f"--unit {unit.id} " if unit else "",
+        )
+    )
+    await show_organizer_menu(turn)

@@ -6,6 +6,7 @@ from bot.core.people import display
 from bot.core.router import VOLUNTEER, Router
 from bot.core.timefmt import ago
 from bot.core.turn import Turn
+from bot.core.words import class_title
 from bot.features.volunteers.menu import show_volunteer_menu
 
 router = Router()
@@ -14,7 +15,7 @@ NO_LEARNERS = "Bạn chưa kèm học viên nào. Học viên vào lớp của b
 LEARNERS = "👥 Học viên bạn đang kèm ({count}):"
 
 
-@router.command("hocvien", roles=VOLUNTEER)
+@router.command("hocvien", roles=VOLUNTEER, menu="Học viên tôi đang kèm")
 @router.action("learners", roles=VOLUNTEER)
 async def my_learners(turn: Turn, _arg: str) -> None:
     rows = await turn.repo.learners_of(turn.user.id)
@@ -33,7 +34,7 @@ async def my_learners(turn: Turn, _arg: str) -> None:
             where = f"«{lesson.title}» bước {progress.step_index + 1}/{len(lesson.steps)}"
         parts = [f"#{learner.id} {display(learner)}"]
         if klass:
-            parts.append(f"lớp {klass.name}")
+            parts.append(class_title(klass.name))
         parts += [where, ago(learner.last_active_at, turn.now)]
         if open_help:
             parts.append(f"🙋 {open_help} yêu cầu")

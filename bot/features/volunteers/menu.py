@@ -27,7 +27,7 @@ async def show_volunteer_menu(turn: Turn, intro: str | None = None) -> bool:
     return True
 
 
-@router.command("tnvmenu", roles=VOLUNTEER)
+@router.command("tnvmenu", roles=VOLUNTEER, menu="Việc của tình nguyện viên")
 @router.action("vmenu", roles=VOLUNTEER)
 async def volunteer_menu(turn: Turn, _arg: str) -> None:
     await show_volunteer_menu(turn)

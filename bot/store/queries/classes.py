@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.store.models import Class, Enrollment, HelpRequest, Invite, Pairing, Progress, User
@@ -18,6 +18,27 @@ class ClassQueries(Queries):
                 select(Invite).where(or_(Invite.code == code, Invite.short_code == code))
             )
         ).scalar_one_or_none()
+
+    async def use_invite(self, code: str, now: datetime) -> int | None:
+        """Count one use of an invitation if it has one left and has not expired: the number of
+        uses it now has, or None. One conditional UPDATE … RETURNING, so that concurrent joins on
+        PostgreSQL cannot take more uses than the limit (each waits for the row and re-checks)."""
+        stmt = (
+            update(Invite)
+            .where(Invite.code == code, Invite.uses < Invite.max_uses, Invite.expires_at > now)
+            .values(uses=Invite.uses + 1)
+            .returning(Invite.uses)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def invites_in(self, scope: list[str] | None, now: datetime, limit: int = 20) -> list[Invite]:
+        """Invitations that still work (not expired, uses left) for units in `scope` (None: all)."""
+        query = select(Invite).where(Invite.expires_at > now, Invite.uses < Invite.max_uses)
+        if scope is not None:
+            query = query.where(Invite.unit_id.in_(scope))
+        rows = await self.session.execute(query.order_by(Invite.created_at.desc()).limit(limit))
+        return list(rows.scalars())
 
     async def class_by_code(self, code: str) -> Class | None:
         return (

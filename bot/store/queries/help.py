@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, or_, select, true, update
 
 from bot.store.models import HelpRequest, User
 from bot.store.queries.base import Queries
@@ -62,3 +62,13 @@ class HelpQueries(Queries):
             .limit(limit)
         )
         return list(rows.scalars())
+
+    async def hand_over_requests(self, learner_id: int, volunteer_id: int) -> int:
+        """A learner's unresolved requests go to the volunteer who now tutors them; how many."""
+        result = await self.session.execute(
+            update(HelpRequest)
+            .where(HelpRequest.learner_id == learner_id, HelpRequest.status != "resolved")
+            .values(volunteer_id=volunteer_id)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(result.rowcount or 0)

@@ -71,10 +71,11 @@ class OutboxQueries(Queries):
         return list((await connection.execute(stmt, values)).scalars())
 
     async def claim_outbox(
-        self, channel: str, now: datetime, lease: timedelta, limit: int = 50
+        self, channel: str, now: datetime, lease: timedelta, limit: int = 50, external_id: str | None = None
     ) -> list[tuple[Outbox, str]]:
         """Due, unsent messages for a channel with the recipient's platform id, leased so another
-        worker does not send them too.
+        worker does not send them too; only one recipient's with `external_id` (the console, where
+        each open chat delivers its own person's messages).
 
         A reply to the user's own message is superseded once the user's conversation has moved on to
         a later turn (its sender died before marking it sent; the user answered it or went on):
@@ -105,6 +106,8 @@ class OutboxQueries(Queries):
             .order_by(Outbox.id)
             .limit(limit)
         )
+        if external_id is not None:
+            query = query.where(User.external_id == external_id)
         if self.dialect == "postgresql":
             query = query.with_for_update(of=Outbox, skip_locked=True)
         rows = []

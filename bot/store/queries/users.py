@@ -125,6 +125,9 @@ class UserQueries(UnitQueries):
             user.role = role
             if unit_id is not None:
                 user.unit_id = unit_id
+            if (user.state or {}).get("organizer_by"):
+                # Granted by hand: no longer the config's to take back (bot.app.apply_config_organizers).
+                user.state = {k: v for k, v in user.state.items() if k != "organizer_by"}
         await self.session.flush()
         return user
 
@@ -141,6 +144,33 @@ class UserQueries(UnitQueries):
             .order_by(User.id)
         )
         return list(rows.scalars())
+
+    async def organizers_to_tell(self, unit_id: str | None, limit: int = 10) -> list[User]:
+        """Who hears about a learner when no volunteer can: the organizers of the nearest unit up
+        the tree that has any, else the campaign's (no unit), else — so that nobody is left
+        unheard — the first organizer there is. Empty only when there is no organizer at all."""
+        for unit in await self.ancestors(unit_id):
+            rows = await self.session.execute(
+                select(User)
+                .where(User.role == "organizer", User.deleted_at.is_(None), User.unit_id == unit)
+                .order_by(User.id)
+                .limit(limit)
+            )
+            found = list(rows.scalars())
+            if found:
+                return found
+        anyone = select(User).where(User.role == "organizer", User.deleted_at.is_(None))
+        campaign = list(
+            (
+                await self.session.execute(
+                    anyone.where(User.unit_id.is_(None)).order_by(User.id).limit(limit)
+                )
+            ).scalars()
+        )
+        if campaign:
+            return campaign
+        first = (await self.session.execute(anyone.order_by(User.id).limit(1))).scalars().first()
+        return [first] if first is not None else []
 
     async def people(self, role: str, scope: list[str] | None, limit: int = 50) -> list[User]:
         query = select(User).where(User.role == role, User.deleted_at.is_(None))
