@@ -38,7 +38,7 @@ async def role_of(tutor, external_id: str) -> tuple[str, str | None]:
 
 async def uses_of(tutor, code: str) -> int:
     async with tutor.db.reader() as repo:
-        return (await repo.invite_by_code(code)).uses
+        return (await repo.invite_by_code(code.replace("-", ""))).uses  # shown as ABCD-EFGH-JKMN
 
 
 async def test_a_learner_mid_lesson_is_asked_and_keeps_their_progress(world) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.config import ConfigError, load_settings
 from bot.core.engine import Tutor
 from bot.core.events import Actor
-from bot.store.models import AppSecret, WebSession, WebToken
+from bot.store.models import AppSecret, Outbox, WebSession, WebToken
 from bot.web.app import cookie_secret
 from tests.support.clock import Clock
 from tests.support.dialog import Chat
@@ -153,8 +153,12 @@ async def test_baocao_on_zalo_is_a_one_time_download_link(tutor: Tutor, clock: C
         # Telegram (files work there) still gets the workbook itself.
         on_telegram = Chat(tutor, Actor("telegram", "42", "Hà"))
         async with tutor.db.transaction() as repo:
-            await repo.grant("telegram", "42", "organizer", "hn", clock.now)
-        assert (await on_telegram.say("/baocao"))[0].document is not None
+            user_id = (await repo.grant("telegram", "42", "organizer", "hn", clock.now)).id
+        assert (await on_telegram.say("/baocao"))[0].text.startswith("⏳")  # built after the turn
+        await tutor.drain()
+        async with tutor.db.reader() as repo:
+            payloads = (await repo.session.execute(select(Outbox.payload).where(Outbox.user_id == user_id))).scalars()
+            assert any("document" in payload for payload in payloads)
 
 
 async def test_cookie_headers_and_the_generated_secret(tutor: Tutor, clock: Clock) -> None:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from bot.clock import utcnow
 from bot.core.replies import Delivery, Reply
+from bot.core.turn import with_names
 from bot.store import Database
 
 log = logging.getLogger("hocvuso.outbox")
@@ -51,10 +52,12 @@ class OutboxPump:
         self.send = send
         self.interval = interval
         self._marks: list[int] = []
+        self._stripped: list[int] = []  # sent messages that carried a file: the file is dropped
         self._marker: asyncio.Task[None] | None = None
 
-    def _mark_later(self, ids: list[int]) -> None:
+    def _mark_later(self, ids: list[int], with_files: list[int]) -> None:
         self._marks.extend(ids)
+        self._stripped.extend(with_files)
         if self._marker is None or self._marker.done():
             self._marker = asyncio.create_task(self._mark_soon())
 
@@ -64,11 +67,13 @@ class OutboxPump:
 
     async def flush_marks(self) -> None:
         ids, self._marks = self._marks, []
+        files, self._stripped = self._stripped, []
         if not ids:
             return
         try:
             async with self.db.transaction() as repo:
                 await repo.mark_sent(ids, utcnow())
+                await repo.drop_attachments(files)
         except Exception as exc:  # due again after their lease (see above)
             log.warning(
                 "%s: marking %d message(s) sent failed: %s", self.channel, len(ids), type(exc).__name__
@@ -84,6 +89,7 @@ class OutboxPump:
     async def deliver(self, deliveries: list[Delivery]) -> None:
         """Send in order; mark what went out. Stops at the first failure so order is kept."""
         sent: list[int] = []
+        with_files: list[int] = []
         try:
             for index, delivery in enumerate(deliveries):
                 if delivery.channel != self.channel:
@@ -106,9 +112,11 @@ class OutboxPump:
                     return
                 if delivery.outbox_id:
                     sent.append(delivery.outbox_id)
+                    if delivery.reply.document is not None or delivery.reply.image_bytes is not None:
+                        with_files.append(delivery.outbox_id)
         finally:
             if sent:
-                self._mark_later(sent)
+                self._mark_later(sent, with_files)
 
     async def _reschedule(self, rest: list[Delivery], seconds: float) -> None:
         retry_at = utcnow() + timedelta(seconds=seconds)
@@ -124,11 +132,13 @@ class OutboxPump:
             rows = await repo.claim_outbox(self.channel, now, LEASE)
             for row, _external in rows:
                 if row.attempts > MAX_ATTEMPTS:
-                    row.failed = True
+                    await repo.mark_failed(row.id)  # given up: its file goes too
+            live = [(row, external) for row, external in rows if row.attempts <= MAX_ATTEMPTS]
+            # People named in a message are named as they are now (an erased one: «(đã xóa dữ liệu)»).
+            replies = await with_names(repo, [Reply.from_payload(row.payload) for row, _ in live])
             batch = [
-                Delivery(row.id, row.user_id, row.channel, external, Reply.from_payload(row.payload))
-                for row, external in rows
-                if not row.failed
+                Delivery(row.id, row.user_id, row.channel, external, reply)
+                for (row, external), reply in zip(live, replies, strict=True)
             ]
         if batch:
             await self.deliver(batch)

@@ -39,7 +39,7 @@ from telegram.request import BaseRequest
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.telegram_polling import ConfirmingPoller, process_update
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import WebhookServer, webhook_secret
 from bot.config import TelegramSettings
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Event, Media, parse_text
@@ -111,6 +111,7 @@ class TelegramChannel:
         off is for benchmarks only — Telegram itself caps a bot at about 30 messages a second."""
         self.tutor = tutor
         self.settings = settings
+        self._token = token
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -183,7 +184,8 @@ class TelegramChannel:
             await query.answer(text=toast.reply.text[:200] if toast else None)
         if toast is not None:
             toast.meta["answered"] = True
-        await self._close_keyboard(query.message, query.data or "", accepted=toast is None)
+        if toast is None or not toast.meta.get("keep_keyboard"):  # dropped as too fast: press again
+            await self._close_keyboard(query.message, query.data or "", accepted=toast is None)
         await self.pump.deliver(deliveries)
 
     async def _close_keyboard(self, message: Message | None, data: str, accepted: bool) -> None:
@@ -347,18 +349,19 @@ class TelegramChannel:
         if self.settings.mode == "webhook":
             # Not app.updater.start_webhook: it answers Telegram before the update is handled.
             hook = self.settings.webhook
+            secret = webhook_secret(hook, self._token, CHANNEL)
+            if secret is None:  # hocvuso run refuses this set-up before any channel starts
+                raise ValueError("telegram.webhook: no secret_token and no url")
             self._webhook = WebhookServer(
                 hook,
                 channel=CHANNEL,
                 secret_header="X-Telegram-Bot-Api-Secret-Token",
-                secret_required=False,
+                secret=secret,
                 handle=self.on_webhook,
             )
             self._webhook.start()
             if hook.url:
-                await app.bot.set_webhook(
-                    url=hook.url, secret_token=hook.secret_token, allowed_updates=updates
-                )
+                await app.bot.set_webhook(url=hook.url, secret_token=secret, allowed_updates=updates)
             else:
                 log.warning("telegram: no webhook.url; serving the webhook without registering it")
         else:

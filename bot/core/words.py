@@ -95,6 +95,7 @@ TEXTS: dict[str, str] = {
     "bad_button": "Nút này không dùng được nữa. {b} dùng tin nhắn mới nhất nhé.",
     "long_text": "Tin nhắn dài quá, cháu chưa đọc được. {b} bấm một nút bên dưới, hoặc gõ số nhé.",
     "error": "Xin lỗi {b}, cháu đang gặp trục trặc. {b} thử lại sau ít phút nhé.",
+    "too_fast": "⏳ {b} nhắn nhanh quá, cháu đọc chưa kịp. {b} đợi vài giây rồi nhắn tiếp nhé.",
     "deep_link_unknown": "Mã này không đúng hoặc đã hết hạn. {b} nhờ tình nguyện viên gửi lại nhé.",
 }
 
