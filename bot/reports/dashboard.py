@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from bot.config import Settings
 from bot.lessons import Catalog
 from bot.reports.build import build_tables
-from bot.reports.tables import Column as C
-from bot.reports.tables import Scope, Table, day_bounds, local, mask
+from bot.reports.shapes import Column as C
+from bot.reports.shapes import Scope, Table, day_bounds, local, mask
 from bot.store import Repository
 from bot.store.dashboard import HELP_AGES, DashboardStats
 from bot.store.models import HelpRequest

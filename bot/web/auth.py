@@ -20,7 +20,8 @@ from bot.core.weblinks import DOWNLOAD_PATH, SIGNIN_PATH
 from bot.reports import build_tables, campaign_period, report_scope
 from bot.reports.campaign import SHEETS, WORKBOOK_SESSIONS
 from bot.reports.render import to_xlsx
-from bot.reports.tables import WORKBOOK_LEARNERS, Scope, local
+from bot.reports.shapes import Scope, local
+from bot.reports.tables import WORKBOOK_LEARNERS
 from bot.store import Repository
 from bot.store.models import User
 from bot.web.context import SESSION_IDLE, web

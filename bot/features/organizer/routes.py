@@ -19,7 +19,8 @@ from bot.core.weblinks import DOWNLOAD_TTL, download_link, web_base
 from bot.reports import build_tables, campaign_period, report_scope, summary_text
 from bot.reports.campaign import WORKBOOK_SESSIONS
 from bot.reports.render import to_xlsx
-from bot.reports.tables import WORKBOOK_LEARNERS, local
+from bot.reports.shapes import local
+from bot.reports.tables import WORKBOOK_LEARNERS
 from bot.store import Repository
 from bot.store.models import User
 from bot.text import as_id
