@@ -204,7 +204,8 @@ async def hocvuso_app(database_url: str, transport: InProcessBotAPI) -> tuple[Ap
     from bot.lessons import load_catalog
     from bot.store import Database
 
-    settings = Settings.model_validate({"database_url": database_url})
+    # Simulated learners type at machine speed: the per-chat flood limit would drop their bursts.
+    settings = Settings.model_validate({"database_url": database_url, "limits": {"chat_messages_per_second": 0}})
     db = Database(database_url)
     await db.migrate()
     tutor = Tutor(db, load_catalog(REPO_LESSONS).catalog, settings, build_router())

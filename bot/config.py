@@ -11,6 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -49,11 +50,17 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A webhook secret is what keeps strangers from posting forged updates (anyone's id, any update id),
+# so a short one is refused: 32 random characters of [A-Za-z0-9_-] are 192 bits.
+MIN_SECRET = 32
+
+
 class WebhookSettings(_Section):
     url: str | None = None  # public HTTPS URL the platform posts to
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
     path: str = ""  # URL path; defaults to the channel name
+    # None: derived from the bot token at start and registered with setWebhook (bot.channels.webhook)
     secret_token: str | None = None
 
 
@@ -61,8 +68,8 @@ class TelegramWebhookSettings(WebhookSettings):
     @field_validator("secret_token")
     @classmethod
     def _telegram_secret(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
-            raise ValueError("1–256 characters of A-Z, a-z, 0-9, _ and -")
+        if value is not None and not re.fullmatch(rf"[A-Za-z0-9_-]{{{MIN_SECRET},256}}", value):
+            raise ValueError(f"{MIN_SECRET}–256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
 
@@ -72,8 +79,8 @@ class ZaloWebhookSettings(WebhookSettings):
     @field_validator("secret_token")
     @classmethod
     def _zalo_secret(cls, value: str | None) -> str | None:
-        if value is not None and not 8 <= len(value) <= 256:
-            raise ValueError("Zalo needs 8–256 characters")
+        if value is not None and not MIN_SECRET <= len(value) <= 256:
+            raise ValueError(f"{MIN_SECRET}–256 characters")
         return value
 
 
@@ -142,6 +149,20 @@ class ReminderSettings(_Section):
     end_hour: int = Field(default=20, ge=1, le=24)  # local time, exclusive
     max_unanswered: int = Field(default=3, ge=1)
     recheck_days: list[int] = [3, 7, 30]
+
+
+class LimitSettings(_Section):
+    # Per chat, before any database work: a token bucket (bot.core.flood). 0 turns it off (benchmarks).
+    chat_messages_per_second: float = Field(default=1.0, ge=0)
+    chat_burst: int = Field(default=10, ge=1)
+    # Typed join codes: wrong codes per platform identity, and wrong codes per minute bot-wide.
+    code_failures: int = Field(default=5, ge=1)
+    code_failure_minutes: int = Field(default=15, ge=1)
+    code_failures_per_minute: int = Field(default=30, ge=1)
+    # Zalo updates being handled at once (webhook and polling); more wait, then get 503.
+    zalo_in_flight: int = Field(default=64, ge=1)
+    # Minutes between two Excel reports of one organizer.
+    report_cooldown_minutes: int = Field(default=2, ge=0)
 
 
 class Targets(_Section):
@@ -246,6 +267,28 @@ class Settings(_Section):
     reminders: ReminderSettings = ReminderSettings()
     campaign: CampaignSettings = CampaignSettings()
     web: WebSettings = WebSettings()
+    limits: LimitSettings = LimitSettings()
+    # Key for HMACs of platform ids (rate limits on code guessing). None: one is generated and kept
+    # in the database. Prefer the HOCVUSO_SECRET_KEY environment variable.
+    secret_key: str | None = Field(default=None, min_length=MIN_SECRET)
+
+    def webhook_problems(self) -> list[str]:
+        """Unsafe webhook set-ups, one line each: `hocvuso run` refuses them, `hocvuso doctor` fails.
+        Without a secret anyone could post forged updates; the bot derives one from the token, but
+        can only register it when it knows the URL to register."""
+        problems = []
+        for name, channel in (("telegram", self.telegram), ("zalo", self.zalo)):
+            hook = channel.webhook
+            if not channel.enabled or channel.mode != "webhook":
+                continue
+            if not hook.secret_token and not hook.url:
+                problems.append(
+                    f"{name}.webhook: no secret_token and no url: set webhook.url (the bot then registers "
+                    f"a secret derived from the token) or a secret_token of {MIN_SECRET}+ characters"
+                )
+            if hook.url and not _https_or_loopback(hook.url):
+                problems.append(f"{name}.webhook.url: must be https:// (the secret travels in a header)")
+        return problems
 
     @field_validator("organizers")
     @classmethod
@@ -265,12 +308,22 @@ class Settings(_Section):
         return value[0].upper() + value[1:]
 
 
+def _https_or_loopback(url: str) -> bool:
+    parsed = urlsplit(url)
+    return parsed.scheme == "https" or (
+        parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    )
+
+
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "HOCVUSO_DATABASE_URL": ("database_url",),
     "HOCVUSO_LESSONS_DIR": ("lessons_dir",),
     "HOCVUSO_TELEGRAM_TOKEN": ("telegram", "token"),
     "HOCVUSO_ZALO_TOKEN": ("zalo", "token"),
     "HOCVUSO_WEB_SECRET": ("web", "secret"),
+    "HOCVUSO_TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook", "secret_token"),
+    "HOCVUSO_ZALO_WEBHOOK_SECRET": ("zalo", "webhook", "secret_token"),
+    "HOCVUSO_SECRET_KEY": ("secret_key",),
 }
 
 

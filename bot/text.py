@@ -10,6 +10,21 @@ from collections.abc import Sequence
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _ICONS = re.compile(r"^[^\w]+", re.U)
 
+# A person named in a message is written as a reference, «\ue000<user id>\ue001» (private-use
+# characters), and the name is filled in only when the message is sent (bot.core.people): stored
+# messages and screens hold no names, and a person who erased their data is named «(đã xóa dữ liệu)».
+# Nobody can type these characters into the bot: incoming text drops them.
+REF_OPEN, REF_CLOSE = "\ue000", "\ue001"
+ERASED = "(đã xóa dữ liệu)"
+PERSON_REF = re.compile("\ue000(\\d{1,18})\ue001")
+
+
+def without_refs(text: str) -> str:
+    """Text from outside (a message, a display name) with the reference characters removed."""
+    return (
+        text.replace(REF_OPEN, "").replace(REF_CLOSE, "") if REF_OPEN in text or REF_CLOSE in text else text
+    )
+
 
 def as_id(text: str, max_digits: int = 18) -> int | None:
     """The number a typed id or button index means, or None. Only ASCII digits count: "²" and
@@ -84,7 +99,7 @@ _GLOBAL = {word: action for action, words in GLOBAL_WORDS.items() for word in wo
 def label_key(label: str) -> str:
     """A button label without its leading icon, normalized. Cached: the same labels (lesson
     options, navigation) come back on every message, and normalizing costs ~10 µs a label."""
-    return normalize(_ICONS.sub("", label))
+    return normalize(_ICONS.sub("", PERSON_REF.sub(" ", label)))
 
 
 # Words a learner may put around a number they type ("số 115", "gọi 115", "dạ 115 ạ"): dropped

@@ -108,8 +108,16 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
+# Scripted people type far faster than anyone can: tests that drive the tutor directly switch the
+# per-chat flood limit off unless they are about it (tests/test_flood.py); subprocess tests run the
+# defaults.
+NO_FLOOD_LIMIT = {"chat_messages_per_second": 0}
+
+
 def make_settings(db_url: str, lessons: Path = LESSONS, **extra: object) -> Settings:
-    return Settings.model_validate({"database_url": db_url, "lessons_dir": str(lessons), **extra})
+    return Settings.model_validate(
+        {"database_url": db_url, "lessons_dir": str(lessons), "limits": NO_FLOOD_LIMIT, **extra}
+    )
 
 
 async def make_tutor(db_url: str, lessons: Path = LESSONS, **extra: object) -> Tutor:

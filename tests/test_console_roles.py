@@ -26,7 +26,7 @@ async def session(tutor, user: str, lines: list[str], files: Path) -> str:
 
 
 def typed_code(text: str) -> str:
-    return re.findall(r"gõ mã: ([A-Z0-9]{6})", text)[-1]
+    return re.findall(r"gõ mã: ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}|[A-Z0-9]{6})\b", text)[-1]
 
 
 async def until(predicate, timeout: float = 10.0) -> None:

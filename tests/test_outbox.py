@@ -270,15 +270,17 @@ async def test_pending_counts_one_users_unsent_messages(db: Database) -> None:
 
 
 async def test_sent_messages_are_pruned_only_when_old(db: Database) -> None:
+    """Pruning goes by when a message was queued (the created_at index, never a scan): a sent one
+    queued before the cut-off goes; one queued at or after it stays; one never sent stays until its
+    own, later cut-off."""
     (lan,) = (await people(db, "lan")).values()
     async with db.transaction() as repo:
-        old, edge, recent, _unsent = await repo.enqueue_many(
-            [row(lan, t, T0, reply=False) for t in ("cũ", "mốc", "mới", "chưa gửi")], T0
-        )
-        await repo.mark_sent([old], T0)
-        await repo.mark_sent([edge], T1)
-        await repo.mark_sent([recent], NOW)
-        await repo.prune_outbox(T1)
+        (old,) = await repo.enqueue_many([row(lan, "cũ", T0, reply=False)], T0)
+        (edge,) = await repo.enqueue_many([row(lan, "mốc", T1, reply=False)], T1)
+        (recent,) = await repo.enqueue_many([row(lan, "mới", NOW, reply=False)], NOW)
+        await repo.enqueue_many([row(lan, "chưa gửi", T0, reply=False)], T0)
+        await repo.mark_sent([old, edge, recent], NOW)
+        assert await repo.prune_outbox(T1, stale_before=T0, limit=100) == 1
     async with db.reader() as repo:
         left = (await repo.session.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
     assert [r.payload["text"] for r in left] == ["mốc", "mới", "chưa gửi"]

@@ -128,7 +128,8 @@ def test_log_filter_removes_tokens_and_phone_numbers() -> None:
         ("mat khau cua toi la abc@xyz", 0, True),  # a password word and something password-like
         ("mật khẩu là Hoa#hong", 0, True),
         ("ma pin la ab12", 0, True),
-        ("mật khẩu là hoa hồng", 0, False),  # nothing that looks like a password follows
+        ("mật khẩu là hoa hồng", 0, True),  # a plain word given as the password is one
+        ("mật khẩu là gì vậy", 0, False),  # a question about passwords gives none
         ("otp", 0, False),  # the word alone
         ("Bác quên mật khẩu rồi", 0, False),
         ("x " * 150 + "mật khẩu là Hoa#hong", 0, True),  # far into a long message still counts
@@ -138,8 +139,8 @@ def test_log_filter_removes_tokens_and_phone_numbers() -> None:
         ("Mã OTP! của tôi", 0, False),
         ("mã! otp của tôi", 0, False),
         ("otp là! gì vậy", 0, False),
-        ("x" * 496 + " 4829", 3, False),  # only the first 500 characters are looked at
-        ("x" * 495 + " 4829", 3, True),
+        ("x" * 496 + " 4829", 3, True),  # anywhere in the text, however long
+        ("x " * 3000 + "079123456789", 0, True),
     ],
 )
 def test_what_looks_secret(text: str, choices: int, secret: bool) -> None:

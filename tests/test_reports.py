@@ -419,8 +419,10 @@ async def test_baocao_delivers_the_workbook_through_telegram(db_url: str, clock:
         await repo.grant("telegram", "4242", "organizer", "hn-a", T0)
     api = await TelegramStandIn().start()
     channel = await start_bot(tutor, api)
+    pump = asyncio.create_task(channel.pump.run())  # the workbook is built off the update, then queued
     try:
         await api.push_text(4242, "/baocao", "Hà")
+        await api.wait_text(4242, "đang làm báo cáo Excel")
         sent = await api.wait_for(lambda s: next((m for m in s.sent if m["_method"] == "sendDocument"), None))
         assert sent["document"]["file_name"].startswith("bao-cao-hn-a-")
         book = openpyxl.load_workbook(io.BytesIO(api.files[sent["document"]["file_id"]]))
@@ -429,6 +431,7 @@ async def test_baocao_delivers_the_workbook_through_telegram(db_url: str, clock:
         lessons = {row[0]: row for row in book["Theo bài học"].iter_rows(min_row=2, values_only=True)}
         assert lessons["thu-nghiem"][3:5] == (3, 2)
     finally:
+        pump.cancel()
         await channel.stop()
         await tutor.db.close()
         await api.stop()

@@ -20,6 +20,7 @@ from tests.support.ports import on_free_port
 from tests.support.telegram_standin import TOKEN, TelegramStandIn
 
 LAN = 7001
+SECRET = "s3cret-Token-s3cret-Token-s3cret-Token"
 
 
 @pytest.fixture
@@ -191,7 +192,7 @@ async def start_webhook_bot(tutor: Tutor, standin: TelegramStandIn) -> tuple[Tel
             {
                 "base_url": standin.base_url,
                 "mode": "webhook",
-                "webhook": {"url": url, "port": port, "secret_token": "s3cret-Token"},
+                "webhook": {"url": url, "port": port, "secret_token": SECRET},
             }
         )
         channel = TelegramChannel(tutor, config, TOKEN)
@@ -209,7 +210,7 @@ async def test_webhook_requires_the_secret_token(db_url: str, standin: TelegramS
     tutor = await make_tutor(db_url)
     channel, url = await start_webhook_bot(tutor, standin)
     try:
-        assert standin.webhook == {"url": url, "secret_token": "s3cret-Token"}
+        assert standin.webhook == {"url": url, "secret_token": SECRET}
         update = {
             "update_id": 1,
             "message": {
@@ -224,7 +225,7 @@ async def test_webhook_requires_the_secret_token(db_url: str, standin: TelegramS
             missing = await client.post(url, json=update)
             wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
             right = await client.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token"}
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
             )
         assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
         # Telegram got its 200 only after the update was handled: the welcome was committed to the

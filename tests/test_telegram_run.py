@@ -56,13 +56,13 @@ async def test_run_webhook_subprocess(api: TelegramStandIn, tmp_path: Path, db_u
         return write_config(
             tmp_path / "c.yaml",
             api,
-            f"  mode: webhook\n  webhook:\n    url: http://127.0.0.1:{port}/tg\n    path: tg\n    port: {port}\n    secret_token: abc-123\n",
+            f"  mode: webhook\n  webhook:\n    url: http://127.0.0.1:{port}/tg\n    path: tg\n    port: {port}\n    secret_token: abc-123-abc-123-abc-123-abc-123-abc-123\n",
         )
 
     env = hocvuso_env(db_url, LESSONS, HOCVUSO_TELEGRAM_TOKEN=TOKEN)
     bot, port = await run_on_free_port(config, env, "telegram: webhook as @")
     try:
-        assert api.webhook == {"url": f"http://127.0.0.1:{port}/tg", "secret_token": "abc-123"}
+        assert api.webhook == {"url": f"http://127.0.0.1:{port}/tg", "secret_token": "abc-123-abc-123-abc-123-abc-123-abc-123"}
         await finish_lesson_by_buttons(api)
     finally:
         await bot.stop()

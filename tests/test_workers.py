@@ -20,7 +20,7 @@ from tests.support.proc import Running, hocvuso_env
 from tests.support.telegram_standin import THU_NGHIEM_BY_BUTTONS, TOKEN, TelegramStandIn
 
 LAN = 6161
-SECRET = "workers-secret"
+SECRET = "workers-secret-shared-by-both-processes"
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 

@@ -124,12 +124,12 @@ async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStand
 
         async def start(port: int) -> str:
             url = f"http://127.0.0.1:{port}/zalo-hook"
-            hook = {"url": url, "port": port, "path": "zalo-hook", "secret_token": "hook-secret-123"}
+            hook = {"url": url, "port": port, "path": "zalo-hook", "secret_token": "hook-secret-123-of-at-least-32-characters"}
             await stack.enter_async_context(running(tutor, zalo, mode="webhook", webhook=hook))
             return url
 
         url = await on_free_port(start)
-        assert zalo.webhook == {"url": url, "secret_token": "hook-secret-123"}
+        assert zalo.webhook == {"url": url, "secret_token": "hook-secret-123-of-at-least-32-characters"}
         update = {
             "event_name": "message.text.received",
             "message": {
@@ -142,7 +142,7 @@ async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStand
         }
         async with httpx.AsyncClient() as client:
             missing = await client.post(url, json=update)
-            wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "hook-secret-124"})
+            wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "hook-secret-124-of-at-least-32-characters"})
         assert (missing.status_code, wrong.status_code) == (403, 403)
         assert zalo.texts(TU) == []
         # The stand-in posts as Zalo does, alternating wrapped and unwrapped bodies.

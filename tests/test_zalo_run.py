@@ -37,7 +37,7 @@ async def finish_lesson_by_typing(api: ZaloStandIn) -> None:
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_run_zalo(zalo: ZaloStandIn, tmp_path: Path, db_url: str, mode: str) -> None:
     def config(port: int) -> Path:
-        hook = f"  webhook:\n    url: http://127.0.0.1:{port}/zalo\n    port: {port}\n    secret_token: zalo-hook-secret\n"
+        hook = f"  webhook:\n    url: http://127.0.0.1:{port}/zalo\n    port: {port}\n    secret_token: zalo-hook-secret-with-32-characters-or-more\n"
         path = tmp_path / "c.yaml"
         path.write_text(
             f"telegram:\n  enabled: false\nzalo:\n  enabled: true\n  mode: {mode}\n  base_url: {zalo.base_url}\n  poll_timeout: 1\n"

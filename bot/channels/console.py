@@ -27,6 +27,7 @@ from bot.clock import utcnow
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Event, Start, parse_text
 from bot.core.replies import Button, Delivery, Reply
+from bot.core.turn import with_names
 
 QUIT = {"/thoat", "/thoát", "/quit", "/exit"}
 CHANNEL = "console"
@@ -115,6 +116,7 @@ class Console:
             now = utcnow()
             async with self.tutor.db.transaction() as repo:
                 await repo.mark_sent([d.outbox_id for d in mine], now)
+                await repo.drop_attachments([d.outbox_id for d in mine if _has_file(d.reply)])
                 for delivery in others:
                     await repo.release(delivery.outbox_id, now)
 
@@ -124,9 +126,10 @@ class Console:
             now = utcnow()
             async with self.tutor.db.transaction() as repo:
                 rows = await repo.claim_outbox(CHANNEL, now, LEASE, external_id=self.actor.external_id)
-                waiting = [
-                    (row.id, Reply.from_payload(row.payload)) for row, _external in rows if not row.failed
-                ]
+                rows = [row for row, _external in rows if not row.failed]
+                # People named in a message are named as they are now (bot.core.people).
+                replies = await with_names(repo, [Reply.from_payload(row.payload) for row in rows])
+                waiting = [(row.id, reply) for row, reply in zip(rows, replies, strict=True)]
             if not waiting:
                 return 0
             if header:
@@ -135,6 +138,7 @@ class Console:
                 self.show(reply)
             async with self.tutor.db.transaction() as repo:
                 await repo.mark_sent([outbox_id for outbox_id, _ in waiting], utcnow())
+                await repo.drop_attachments([outbox_id for outbox_id, reply in waiting if _has_file(reply)])
             return len(waiting)
 
     async def _watch(self) -> None:
@@ -178,7 +182,17 @@ class Console:
                 if not lines.isatty():
                     print(f"> {text}", file=self.out)
                 await self.send(await self.tutor.handle(self.actor, self.event_for(text)))
+                if not lines.isatty():  # a script: what this line set going (a report) comes next
+                    await self.tutor.drain()
+                    await self.deliver_waiting()
+            await self.tutor.drain()  # a report still being built is shown before the chat closes
+            await self.deliver_waiting()
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+
+
+def _has_file(reply: Reply) -> bool:
+    """Files are not kept in the outbox once shown (reports list names)."""
+    return reply.document is not None or reply.image_bytes is not None

@@ -21,7 +21,7 @@ from typing import Any
 from bot.channels.pacing import Budget, Job, Planner
 from bot.clock import utcnow
 from bot.core.replies import Delivery, Reply
-from bot.core.turn import DIRECT_LEASE
+from bot.core.turn import DIRECT_LEASE, with_names
 from bot.store import Database
 
 log = logging.getLogger("hocvuso.outbox")
@@ -89,6 +89,7 @@ class OutboxPump:
         self.clock = clock
         self._marks: list[int] = []
         self._failed: list[int] = []
+        self._stripped: list[int] = []  # sent messages that carried a file: the file is dropped
         self._marker: asyncio.Task[None] | None = None
         self._sender: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -198,7 +199,9 @@ class OutboxPump:
                 for dropped in [job, *self.planner.drop_chat(job.chat)]:
                     self._held.difference_update(dropped.outbox_ids)
                 return
-            self._mark_later(job.outbox_ids)
+            reply = job.delivery.reply
+            files = job.outbox_ids if reply.document is not None or reply.image_bytes is not None else []
+            self._mark_later(job.outbox_ids, files)
         finally:
             self._on_wire.pop(job.number, None)
             self.planner.done(job, self.clock(), retry_after=retry)
@@ -236,9 +239,10 @@ class OutboxPump:
 
     # --- marking -------------------------------------------------------------------------------
 
-    def _mark_later(self, ids: list[int]) -> None:
+    def _mark_later(self, ids: list[int], with_files: list[int] | None = None) -> None:
         if ids:
             self._marks.extend(ids)
+            self._stripped.extend(with_files or [])
             self._schedule_marks()
 
     def _schedule_marks(self) -> None:
@@ -252,12 +256,14 @@ class OutboxPump:
     async def flush_marks(self) -> None:
         ids, self._marks = self._marks, []
         failed, self._failed = self._failed, []
+        files, self._stripped = self._stripped, []
         if not ids and not failed:
             return
         try:
             async with self.db.transaction() as repo:
                 if ids:
                     await repo.mark_sent(ids, utcnow())
+                    await repo.drop_attachments(files)  # a sent message's file is not kept
                 for outbox_id in failed:
                     await repo.mark_failed(outbox_id)
         except Exception as exc:  # due again after their lease (see above)
@@ -334,11 +340,14 @@ class OutboxPump:
             )
             for row, _external in rows:
                 if row.attempts > MAX_ATTEMPTS:
-                    row.failed = True
+                    await repo.mark_failed(row.id)  # given up: its file goes too
+            live = [(row, external) for row, external in rows if row.attempts <= MAX_ATTEMPTS]
+            # People named in a message are named as they are now (an erased one: «(đã xóa dữ liệu)»).
+            replies = await with_names(repo, [Reply.from_payload(row.payload) for row, _ in live])
             batch = [
-                Delivery(row.id, row.user_id, row.channel, external, Reply.from_payload(row.payload), row.bot)
-                for row, external in rows
-                if not row.failed and row.id not in self._held  # ours already (see _held)
+                Delivery(row.id, row.user_id, row.channel, external, reply, row.bot)
+                for (row, external), reply in zip(live, replies, strict=True)
+                if row.id not in self._held  # ours already (see _held)
             ]
         # One turn of one person is one group (it may be merged); rows come in id order.
         group: list[Delivery] = []

@@ -40,7 +40,7 @@ from telegram.warnings import PTBUserWarning
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.pacing import Budget
 from bot.channels.telegram_polling import ConfirmingPoller
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import WebhookServer, webhook_secret
 from bot.config import TelegramSettings
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Event, Media, parse_text
@@ -144,6 +144,7 @@ class TelegramChannel:
         self.settings = settings
         self.name = name
         self.default = default
+        self._token = token
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -244,8 +245,10 @@ class TelegramChannel:
         if toast is not None:
             toast.meta["answered"] = True
         await self.pump.deliver(deliveries)
-        # After the reply, under the same limits: the next step matters more than this.
-        self._close_keyboard(query.message, query.data or "", accepted=toast is None)
+        # After the reply, under the same limits: the next step matters more than this. Not for a
+        # press dropped as too fast (bot.core.engine): its keyboard stays, to press again.
+        if toast is None or not toast.meta.get("keep_keyboard"):
+            self._close_keyboard(query.message, query.data or "", accepted=toast is None)
 
     def _close_keyboard(self, message: Message | None, data: str, accepted: bool) -> None:
         """Remove the pressed message's buttons, showing the choice made, so it cannot be replayed
@@ -423,19 +426,22 @@ class TelegramChannel:
             # Not app.updater.start_webhook: it answers Telegram before the update is handled.
             hook = self.settings.webhook
             if server is None:
+                secret = webhook_secret(hook, self._token, CHANNEL)
+                if secret is None:  # hocvuso run refuses this set-up before any channel starts
+                    raise ValueError("telegram.webhook: no secret_token and no url")
                 server = self._webhook = WebhookServer(
                     hook,
                     channel=CHANNEL,
                     secret_header="X-Telegram-Bot-Api-Secret-Token",
-                    secret_required=False,
+                    secret=secret,
                     handle=self.on_webhook,
                 )
                 server.start()
                 url = hook.url
-            else:
+            else:  # another bot's server: its path here, the server's secret
                 server.add(path or server.path, self.on_webhook)
             if url:
-                await app.bot.set_webhook(url=url, secret_token=hook.secret_token, allowed_updates=updates)
+                await app.bot.set_webhook(url=url, secret_token=server.secret, allowed_updates=updates)
             else:
                 log.warning("telegram: no webhook.url; serving the webhook without registering it")
         else:

@@ -18,7 +18,7 @@ import httpx
 
 from bot.channels.outbox import OutboxPump, RetryLater, Undeliverable
 from bot.channels.pacing import Budget
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import Busy, WebhookServer, webhook_secret
 from bot.config import ZaloSettings
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Event, Media, parse_text
@@ -133,6 +133,7 @@ class ZaloChannel:
     `others`: see bot.channels.telegram.TelegramChannel)."""
 
     quota_backoff = 5.0  # seconds to keep a message after "Quota exceeded" (no limit is published)
+    slot_wait = 5.0  # seconds a webhook POST waits for a free slot before it is answered 503
 
     def __init__(
         self,
@@ -156,14 +157,20 @@ class ZaloChannel:
             tutor.db, CHANNEL, self.send, bot=name, default=default, others=others, budget=budget
         )
         self._tasks: set[asyncio.Task[None]] = set()
+        # Updates in hand at once, webhook and polling alike: a flood cannot pile up tasks (and the
+        # memory they hold) without end. Polling waits for a slot; the webhook answers 503.
+        self._slots = asyncio.Semaphore(tutor.settings.limits.zalo_in_flight)
         self._poller: asyncio.Task[None] | None = None
-        self.webhook = WebhookServer(
-            settings.webhook,
-            channel=CHANNEL,
-            secret_header="X-Bot-Api-Secret-Token",
-            secret_required=True,
-            handle=self.on_webhook,
-        )
+        self.webhook: WebhookServer | None = None
+        secret = webhook_secret(settings.webhook, token, CHANNEL)
+        if secret is not None:
+            self.webhook = WebhookServer(
+                settings.webhook,
+                channel=CHANNEL,
+                secret_header="X-Bot-Api-Secret-Token",
+                secret=secret,
+                handle=self.on_webhook,
+            )
 
     @property
     def pumps(self) -> list[OutboxPump]:
@@ -211,19 +218,23 @@ class ZaloChannel:
                 continue
             backoff = 1.0
             if isinstance(update, dict):
-                self._spawn(self.handle_update(update))
+                await self._slots.acquire()
+                self._spawn(update)
 
-    def _spawn(self, coroutine: Any) -> None:
-        # Learners are served concurrently; one learner's messages are ordered by the tutor.
-        task = asyncio.create_task(self._guard(coroutine))
+    def _spawn(self, update: dict[str, Any]) -> None:
+        """Handle an update in a task of its own, holding a slot (already acquired) until it ends.
+        Learners are served concurrently; one learner's messages are ordered by the tutor."""
+        task = asyncio.create_task(self._guard(update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _guard(self, coroutine: Any) -> None:
+    async def _guard(self, update: dict[str, Any]) -> None:
         try:
-            await coroutine
+            await self.handle_update(update)
         except Exception as exc:
             log.error("zalo: %s: %s", type(exc).__name__, self.client.redact(str(exc)))
+        finally:
+            self._slots.release()
 
     # --- outgoing ------------------------------------------------------------------------------
 
@@ -263,8 +274,13 @@ class ZaloChannel:
         update = (
             body.get("result") if isinstance(body, dict) and isinstance(body.get("result"), dict) else body
         )
-        if isinstance(update, dict):  # answered first, processed after the 200
-            self._spawn(self.handle_update(update))
+        if not isinstance(update, dict):
+            return
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.slot_wait)
+        except TimeoutError:
+            raise Busy() from None
+        self._spawn(update)  # answered first, processed after the 200
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -277,14 +293,16 @@ class ZaloChannel:
         if self.default:
             self.tutor.default_bots[CHANNEL] = self.name
         if self.settings.mode == "webhook":
-            hook = self.settings.webhook
             if server is None:
+                if self.webhook is None:  # hocvuso run refuses this set-up before any channel starts
+                    raise ValueError("zalo.webhook: no secret_token and no url")
                 self.webhook.start()
-                url = hook.url
-            else:
+                url, secret = self.settings.webhook.url, self.webhook.secret
+            else:  # another bot's server: its path here, the server's secret
                 server.add(path or server.path, self.on_webhook)
+                secret = server.secret
             if url:
-                await self.client.call("setWebhook", url=url, secret_token=hook.secret_token)
+                await self.client.call("setWebhook", url=url, secret_token=secret)
         else:
             with contextlib.suppress(ZaloError):
                 await self.client.call("deleteWebhook")  # polling and webhook exclude each other
@@ -296,7 +314,8 @@ class ZaloChannel:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
-        await self.webhook.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()
         for task in list(self._tasks):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)

@@ -114,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
+        if args.command == "doctor":  # the doctor's first check: one line, exit 1 like the others
+            print(f"✗ config: {exc}")
+            return 1
         print(f"hocvuso: {exc}", file=sys.stderr)
         return 2
     from bot.logs import setup_logging

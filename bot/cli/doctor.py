@@ -43,11 +43,29 @@ async def _checks(settings: Settings, config_path: str | None) -> list[tuple[boo
         results.append((False, f"lessons: {len(lessons.problems)} problem(s), first: {lessons.problems[0]}"))
     else:
         results.append((True, f"lessons: {len(lessons.catalog)} lessons, {lessons.catalog.step_count} steps"))
+    results += _webhooks(settings)
     if settings.telegram.enabled:
         results.append(await _telegram(settings))
     if settings.zalo.enabled:
         results.append(await _zalo(settings))
     return results
+
+
+def _webhooks(settings: Settings) -> list[tuple[bool, str]]:
+    """Webhook mode never runs open: a secret must be configured or derivable and registrable."""
+    problems = settings.webhook_problems()
+    if problems:
+        return [(False, problem) for problem in problems]
+    lines = []
+    for name, channel in (("telegram", settings.telegram), ("zalo", settings.zalo)):
+        if channel.enabled and channel.mode == "webhook":
+            how = (
+                "configured secret_token"
+                if channel.webhook.secret_token
+                else "secret derived from the token, registered with setWebhook"
+            )
+            lines.append((True, f"{name} webhook: {how}"))
+    return lines
 
 
 async def _telegram(settings: Settings) -> tuple[bool, str]:

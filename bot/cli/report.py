@@ -16,7 +16,8 @@ from bot.reports.build import build_tables, campaign_period, report_scope
 from bot.reports.campaign import SHEETS, WORKBOOK_SESSIONS
 from bot.reports.dashboard import EXTRA, build_any
 from bot.reports.render import to_csv, to_text, to_xlsx
-from bot.reports.tables import WORKBOOK_LEARNERS, day_bounds
+from bot.reports.shapes import day_bounds
+from bot.reports.tables import WORKBOOK_LEARNERS
 
 BY = [
     "unit",

@@ -165,6 +165,8 @@ async def serve(tutor: Tutor, settings: Settings, stop: asyncio.Event) -> None:
             with contextlib.suppress(Exception):
                 await web_task
     finally:
+        with contextlib.suppress(Exception):  # a report being built finishes into the outbox
+            await asyncio.wait_for(tutor.drain(), 30)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -203,7 +205,7 @@ async def _run(settings: Settings) -> int:
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
-    problems = missing_tokens(settings)
+    problems = missing_tokens(settings) + settings.webhook_problems()
     if problems or not (settings.telegram.enabled or settings.zalo.enabled):
         for problem in problems or ["no channel enabled: enable telegram or zalo in the config"]:
             print(f"hocvuso: {problem}", file=sys.stderr)

@@ -12,13 +12,15 @@ import contextlib
 import dataclasses
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.core import codes, privacy
 from bot.core.events import Actor, Choice, Command, Event, Media, Start, Text
+from bot.core.flood import ChatLimiter, Verdict
 from bot.core.lesson_state import current_lesson
 from bot.core.replies import Delivery, Reply
 from bot.core.router import Route, Router
@@ -27,7 +29,7 @@ from bot.core.turn import Turn
 from bot.core.words import Words
 from bot.lessons import Catalog
 from bot.store import Database
-from bot.text import as_id, choice_by_label, global_word, match_choice
+from bot.text import as_id, choice_by_label, global_word, match_choice, without_refs
 
 log = logging.getLogger("hocvuso.tutor")
 
@@ -51,12 +53,17 @@ class Tutor:
         self.unit_bots: dict[str, str] = {
             unit: bot.name for bot in settings.telegram.all_bots() for unit in bot.units
         }
+        self.keys: dict[str, bytes] = {}
+        self._background_tasks: set[asyncio.Task[None]] = set()
         self._organizers = set(settings.organizers)
         # Same-process FIFO per user, so two updates of one learner start in arrival order; the
         # database row lock is what actually serialises them (across processes too).
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        limits = settings.limits
+        # Checked before anything else an update costs (tests swap its clock for a manual one).
+        self.flood = ChatLimiter(limits.chat_messages_per_second, limits.chat_burst)
 
     @property
     def link_base(self) -> str | None:
@@ -85,6 +92,8 @@ class Tutor:
             turn = Turn(tutor=self, repo=repo, user=user, now=now)
             yield turn
             await turn.flush(actor_channel="")
+        for job in turn.later:  # committed
+            self.spawn(job())
 
     def _lock(self, actor: Actor) -> asyncio.Lock:
         key = (actor.channel, actor.external_id)
@@ -96,10 +105,18 @@ class Tutor:
 
     async def handle(self, actor: Actor, event: Event, update_id: str | int | None = None) -> list[Delivery]:
         """Apply one event; return the replies to send now (already stored in the outbox)."""
+        # The console is the operator's own terminal (and scripts piped into it): not limited.
+        verdict = Verdict.ADMIT if actor.channel == "console" else self.flood.admit(actor_key(actor))
+        if verdict is not Verdict.ADMIT:
+            return self._too_fast(actor, event, verdict)
         lock = self._lock(actor)
+        later: list[Callable[[], Awaitable[None]]] = []
         async with lock:
             try:
-                return await self._handle(actor, event, update_id)
+                deliveries = await self._handle(actor, event, update_id, later)
+                for job in later:  # committed: now the slow part, in the background
+                    self.spawn(job())
+                return deliveries
             except Exception:
                 # One line for the operator (no message text), a friendly word for the user.
                 log.exception(
@@ -111,7 +128,38 @@ class Tutor:
                 error = Reply(self.words("error"))
                 return [Delivery(0, 0, actor.channel, actor.external_id, error, actor.via)]
 
-    async def _handle(self, actor: Actor, event: Event, update_id: str | int | None) -> list[Delivery]:
+    def _too_fast(self, actor: Actor, event: Event, verdict: Verdict) -> list[Delivery]:
+        """A dropped update: no transaction, no outbox row. A pressed button is always answered
+        (as a popup on Telegram, so its keyboard stays); typed text gets one notice per run."""
+        if verdict is Verdict.DROP and not isinstance(event, Choice):
+            return []
+        reply = Reply(self.words("too_fast"), toast=isinstance(event, Choice))
+        return [Delivery(0, 0, actor.channel, actor.external_id, reply, meta={"keep_keyboard": True})]
+
+    def spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        """Background work started by a turn (Turn.after_commit); kept until done, errors logged."""
+        task = asyncio.create_task(self._background(job))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    async def _background(self, job: Coroutine[Any, Any, None]) -> None:
+        try:
+            await job
+        except Exception as exc:
+            log.error("background job failed: %s", type(exc).__name__)
+
+    async def drain(self) -> None:
+        """Wait for the background work in progress (shutdown, tests)."""
+        while self._background_tasks:
+            await asyncio.wait(set(self._background_tasks))
+
+    async def _handle(
+        self,
+        actor: Actor,
+        event: Event,
+        update_id: str | int | None,
+        later: list[Callable[[], Awaitable[None]]],
+    ) -> list[Delivery]:
         now = utcnow()
         async with self.db.transaction() as repo:
             if update_id is not None and not await repo.claim_update(actor.channel, str(update_id), now):
@@ -120,7 +168,7 @@ class Tutor:
             user, created = await repo.lock_user(
                 actor.channel, actor.external_id, _clean_name(actor.name), now, bot=actor.via
             )
-            turn = Turn(tutor=self, repo=repo, user=user, now=now, created=created)
+            turn = Turn(tutor=self, repo=repo, user=user, now=now, created=created, later=later)
             if created and f"{actor.channel}:{actor.external_id}" in self._organizers:
                 user.role = "organizer"
                 turn.set_state("organizer_by", "config")  # config is the truth for these (bot.app)
@@ -151,9 +199,11 @@ class Tutor:
             code = codes.looks_like_code(event.text) if isinstance(event, Text) else None
             if code is not None:
                 await codes.redeem(turn, code, typed=True, first_contact=True)
-            else:
-                turn.say(await welcome(turn))
-                await show_home(turn)
+                return
+            turn.say(await welcome(turn))
+            if isinstance(event, Text) and privacy.looks_secret(event.text):
+                await privacy.warn(turn)
+            await show_home(turn)
             return
         if isinstance(event, (Start, Command)):
             # A command (or /start) leaves whatever the screen was waiting for: the next sentence
@@ -244,13 +294,14 @@ class Tutor:
         # While a screen waits for free text (a class name, an answer), only an exact label or a
         # number picks a button; anything else is the text asked for.
         shown = choice_by_label(text, labelled, strict=awaiting)
-        # Learners are guarded; volunteers' answers legitimately carry hotline numbers. What a
-        # button says is no secret: «1900 1288» typed on a hotline quiz is the answer, not an OTP.
+        # Learners are guarded here; what volunteers type is guarded where it would be stored or
+        # forwarded (their answers legitimately carry hotline numbers). What a button says is no
+        # secret: «1900 1288» typed on a hotline quiz is the answer, not an OTP. Join codes never
+        # hold four digits in a row, so "Z-48291" is a secret, not a code.
         if (
             turn.user.role == "learner"
             and shown is None
-            and codes.looks_like_code(text) is None  # "K2345M" is a class code, not an OTP
-            and privacy.looks_secret(text, len(choices))
+            and privacy.looks_secret(text, len(choices), known=lesson_numbers(turn))
         ):
             await privacy.warn(turn)
             return
@@ -274,7 +325,8 @@ class Tutor:
         if code is not None:
             await codes.redeem(turn, code, typed=True)
             return
-        await self._unknown(turn, turn.w("unknown_text"))
+        staff = turn.user.role in ("volunteer", "organizer")
+        await self._unknown(turn, turn.w("unknown_text_staff" if staff else "unknown_text"))
 
     async def _pending_input(self, turn: Turn, text: str) -> bool:
         """A screen that waits for free text (a volunteer's answer, a class name) takes it first."""
@@ -315,10 +367,39 @@ def _sync_command_menu(turn: Turn) -> None:
             return
 
 
+_LESSON_NUMBERS: dict[int, tuple[object, frozenset[str]]] = {}
+
+
+def lesson_numbers(turn: Turn) -> frozenset[str]:
+    """Numbers written in the lesson the learner is in (its steps and options): typing one back is
+    no secret. Computed once per loaded lesson."""
+    lesson = turn.catalog.lesson(turn.user.lesson_id) if turn.user.lesson_id else None
+    if lesson is None:
+        return frozenset()
+    cached = _LESSON_NUMBERS.get(id(lesson))
+    if cached is None or cached[0] is not lesson:
+        texts = [step.text for step in lesson.steps]
+        texts += [
+            text
+            for step in lesson.steps
+            if step.quiz
+            for option in step.quiz.options
+            for text in (option.text, option.explain or "")
+        ]
+        if len(_LESSON_NUMBERS) > 1000:  # lessons reloaded many times: start over
+            _LESSON_NUMBERS.clear()
+        cached = _LESSON_NUMBERS[id(lesson)] = (lesson, privacy.numbers_in(texts))
+    return cached[1]
+
+
+def actor_key(actor: Actor) -> tuple[str, str]:
+    return (actor.channel, actor.external_id)
+
+
 def _clean_name(name: str | None) -> str | None:
     if not name:
         return None
-    cleaned = " ".join(name.split())[:100]
+    cleaned = " ".join(without_refs(name).split())[:100]
     return cleaned or None
 
 

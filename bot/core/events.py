@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.text import without_refs
+
 MAX_TEXT = 4000  # longer input is cut before any processing; nothing is stored either way
 
 
@@ -53,7 +55,7 @@ _COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 
 def parse_text(text: str) -> Event:
     """Turn typed text into an event: `/start x` → Start, `/lenh args` → Command, else Text."""
-    text = (text or "")[:MAX_TEXT].strip()
+    text = without_refs((text or "")[:MAX_TEXT]).strip()
     match = _COMMAND.match(text)
     if not match:
         return Text(text)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from bot.text import ERASED, PERSON_REF, REF_OPEN
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,25 @@ class Reply:
     # The role whose command menu this chat should show from now on ("volunteer"…): set by the
     # tutor when a person's role changed; channels with a command menu (Telegram) apply it.
     commands: str | None = None
+
+    def people(self) -> set[int]:
+        """User ids this reply names (bot.core.people.display), in its text or its buttons."""
+        found = {int(m) for m in PERSON_REF.findall(self.text)}
+        for button in self.buttons:
+            found.update(int(m) for m in PERSON_REF.findall(button.label))
+        return found
+
+    def with_names(self, names: dict[int, str]) -> Reply:
+        """This reply as sent: every reference replaced by the person's name (an id not in
+        `names` — a person whose row is gone — reads «(đã xóa dữ liệu)»)."""
+        if REF_OPEN not in self.text and not any(REF_OPEN in b.label for b in self.buttons):
+            return self
+
+        def named(text: str) -> str:
+            return PERSON_REF.sub(lambda m: names.get(int(m.group(1)), ERASED), text)
+
+        buttons = tuple(Button(named(b.label), b.data, b.nav) for b in self.buttons)
+        return replace(self, text=named(self.text), buttons=buttons)
 
     def to_payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text}

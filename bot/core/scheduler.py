@@ -20,7 +20,10 @@ from bot.core.engine import Tutor
 log = logging.getLogger("hocvuso.scheduler")
 
 KEEP_UPDATE_IDS = timedelta(days=7)
-KEEP_SENT_MESSAGES = timedelta(days=7)
+KEEP_SENT_MESSAGES = timedelta(days=7)  # sent or given up (failed, undeliverable)
+KEEP_UNSENT_MESSAGES = timedelta(days=30)  # never sent at all (a channel switched off)
+PRUNE_EVERY = timedelta(minutes=10)
+PRUNE_BATCH = 1000  # rows per transaction: each holds the write lock for a few milliseconds
 
 
 class Scheduler:
@@ -28,6 +31,7 @@ class Scheduler:
         self.tutor = tutor
         self.interval = interval
         self.settings = tutor.settings
+        self._pruned_at: datetime | None = None
 
     def quiet(self, now: datetime) -> bool:
         """Outside the configured local hours nobody is nudged."""
@@ -42,10 +46,37 @@ class Scheduler:
         done: dict[str, int] = {}
         for job in self.tutor.router.jobs.values():
             done[job.name] = 0 if job.quiet_hours and quiet else await job.run(self.tutor, now)
-        async with self.tutor.db.transaction() as repo:
-            await repo.prune_updates(now - KEEP_UPDATE_IDS)
-            await repo.prune_outbox(now - KEEP_SENT_MESSAGES)
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            await self.prune(now)
         return done
+
+    async def prune(self, now: datetime, batch: int | None = None) -> dict[str, int]:
+        """Housekeeping: old update ids, old messages (their texts may name people) and old wrong
+        join codes, deleted in small batches by indexed columns, one short transaction each, so
+        learners' updates get the write lock in between."""
+        limits = self.settings.limits
+        batch = batch or PRUNE_BATCH
+        work = {
+            "updates": lambda repo: repo.prune_updates(now - KEEP_UPDATE_IDS, batch),
+            "outbox": lambda repo: repo.prune_outbox(
+                now - KEEP_SENT_MESSAGES, now - KEEP_UNSENT_MESSAGES, batch
+            ),
+            "code_failures": lambda repo: repo.prune_code_failures(
+                now - timedelta(minutes=limits.code_failure_minutes), batch
+            ),
+        }
+        deleted: dict[str, int] = {}
+        for name, prune_batch in work.items():
+            deleted[name] = 0
+            while True:
+                async with self.tutor.db.transaction() as repo:
+                    count = await prune_batch(repo)
+                deleted[name] += count
+                if count < batch:
+                    break
+                await asyncio.sleep(0)  # let waiting updates in before the next batch
+        return deleted
 
     async def run(self) -> None:
         while True:

@@ -8,19 +8,24 @@ replayed or stale button cannot choose anything that is not on the learner's cur
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.util import identity_key
 
 from bot.config import Settings
+from bot.core.people import name
 from bot.core.replies import Button, Delivery, Reply
 from bot.core.router import Router
 from bot.core.words import Words
 from bot.lessons import Catalog
 from bot.store import Repository
 from bot.store.models import User
+from bot.text import ERASED, PERSON_REF
 
 # A choice on screen: (label, action, is-navigation). Actions are short strings: "next", "opt:2",
 # "open:<lesson-id>", "menu"…: the names the features register with `Router.action` (a name, then
@@ -40,12 +45,14 @@ class TutorContext(Protocol):
     link_bases: dict[str | None, str]
     unit_bots: dict[str, str]
     default_bots: dict[str, str | None]
+    keys: dict[str, bytes]  # server keys, loaded once (bot.core.codes)
 
 
 
 # How long the process that handled an update owns its replies before any worker's outbox pump may
 # send them instead (it died between commit and send). Short: the learner waits at most this long.
 DIRECT_LEASE = timedelta(seconds=8)
+MAX_NAME = 100  # users.display_name
 
 
 @dataclass
@@ -64,6 +71,8 @@ class Turn:
     created: bool = False
     outgoing: list[Outgoing] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # Slow work that must not hold the transaction (an Excel report): started once it committed.
+    later: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def catalog(self) -> Catalog:
@@ -106,15 +115,29 @@ class Turn:
         self.outgoing.append(Outgoing(self.user, Reply(text=text, **media), self.user.external_id))
 
     def say_lines(self, header: str, lines: list[str], limit: int = 500) -> None:
-        """A header and a list, packed into as few messages as fit under `limit` characters."""
-        message = header
+        """A header and a list, packed into as few messages as fit under `limit` characters (as sent,
+        with the names of the people they refer to filled in)."""
+        message, length = header, self._sent_length(header)
         for line in lines:
-            if len(message) + 1 + len(line) > limit:
+            size = self._sent_length(line)
+            if length + 1 + size > limit:
                 self.say(message)
-                message = line[:limit]
+                message, length = line, size
             else:
-                message = f"{message}\n{line}"
+                message, length = f"{message}\n{line}", length + 1 + size
         self.say(message)
+
+    def _sent_length(self, text: str) -> int:
+        """Length once names are filled in: those loaded in this transaction are known; any other
+        counts as the longest a name can be."""
+        identities = self.repo.session.sync_session.identity_map
+
+        def name_length(match: re.Match[str]) -> str:
+            user = identities.get(identity_key(User, int(match.group(1))))
+            known = max(len(user.display_name or ""), len(ERASED)) if user is not None else MAX_NAME
+            return "x" * known
+
+        return len(PERSON_REF.sub(name_length, text))
 
     def toast(self, text: str) -> None:
         self.outgoing.append(Outgoing(self.user, Reply(text=text, toast=True), self.user.external_id))
@@ -175,6 +198,11 @@ class Turn:
     def _buttons(seq: int, choices: list[ChoiceSpec]) -> tuple[Button, ...]:
         return tuple(Button(label, f"{seq}.{i}", nav) for i, (label, _action, nav) in enumerate(choices))
 
+    def after_commit(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` in the background once this update is committed (off the user's row lock and
+        the write lock); what it has to say it writes to the outbox itself."""
+        self.later.append(job)
+
     def notify(self, user: User, reply: Reply) -> None:
         """A message for someone else (a volunteer, a learner): delivered on their own channel."""
         self.outgoing.append(Outgoing(user, reply, user.external_id))
@@ -213,8 +241,25 @@ class Turn:
             for item, (channel, bot) in zip(items, routes, strict=True)
         ]
         ids = await self.repo.enqueue_many(rows, self.now)
-        return [
-            Delivery(outbox_id, item.user.id, channel, item.external_id, item.reply, bot)
+        now_items = [
+            (outbox_id, item, channel, bot)
             for outbox_id, item, (channel, bot) in zip(ids, items, routes, strict=True)
             if (channel, bot) == (actor_channel, actor_bot)
         ]
+        named = await with_names(self.repo, [item.reply for _i, item, _c, _b in now_items])
+        return [
+            Delivery(outbox_id, item.user.id, channel, item.external_id, reply, bot)
+            for (outbox_id, item, channel, bot), reply in zip(now_items, named, strict=True)
+        ]
+
+
+async def with_names(repo: Repository, replies: list[Reply]) -> list[Reply]:
+    """Replies as sent: the people they refer to (bot.core.people.display) named, as of now."""
+    wanted = set().union(*(reply.people() for reply in replies)) if replies else set()
+    if not wanted:
+        return replies
+    names = {
+        user_id: name(display_name, user_id, erased)
+        for user_id, (display_name, erased) in (await repo.names_of(wanted)).items()
+    }
+    return [reply.with_names(names) for reply in replies]

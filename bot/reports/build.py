@@ -8,7 +8,8 @@ from bot.config import Settings
 from bot.lessons import Catalog
 from bot.reports.campaign import SHEETS, CampaignReportBuilder
 from bot.reports.render import display
-from bot.reports.tables import Progress, Scope, Table, day_bounds
+from bot.reports.shapes import Scope, Table, day_bounds
+from bot.reports.tables import Progress
 from bot.store import Repository
 from bot.store.stats import Stats, Window
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.config import Targets
 from bot.reports import tables
-from bot.reports.tables import Column, ReportBuilder, Table, local, rate
+from bot.reports.shapes import Column, Table, local, rate
+from bot.reports.tables import ReportBuilder
 from bot.store.campaign_stats import SUPPORT_KINDS, SUPPORT_PLACES, CampaignStats
 from bot.units import break_loops
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -23,6 +24,7 @@ from bot.store.unit_of_work import UnitOfWork
 from bot.store.writer import SqliteWriter
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
 
 
 class DatabaseError(Exception):
@@ -69,7 +71,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # An error's message never carries the statement's values (a learner's name, a phone number).
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             # Every unit of work ends in an explicit COMMIT or ROLLBACK: the pool's own rollback on
             # check-in would be a wasted round trip.
@@ -140,6 +143,25 @@ class Database:
             finally:
                 await work.discard()
                 await conn.rollback()
+
+    async def read_in_thread(self, work: Callable[[Repository], Awaitable[T]]) -> T:
+        """Run a long read-only job (a report) in a worker thread, on a connection of its own in a
+        read-only transaction: the event loop keeps serving learners meanwhile, and no write lock
+        or row lock is held. An in-memory SQLite database exists only on its own connection, so
+        there the job runs here."""
+        if self.is_sqlite and make_url(self.url).database in (None, "", ":memory:"):
+            async with self.reader() as repo:
+                return await work(repo)
+
+        async def on_own_connection() -> T:
+            own = Database(self.url)
+            try:
+                async with own.reader() as repo:
+                    return await work(repo)
+            finally:
+                await own.close()
+
+        return await asyncio.to_thread(asyncio.run, on_own_connection())
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call from several processes)."""

@@ -129,7 +129,11 @@ class Outbox(Base):
     caused it, then delivered and marked sent; a crash between the two re-delivers, never loses."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "channel", "sent_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "channel", "sent_at", "due_at"),
+        # Housekeeping deletes old rows in batches by this index (bot.store.queries.outbox).
+        Index("ix_outbox_created", "created_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -429,3 +433,14 @@ class AppSecret(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+class CodeFailure(Base):
+    """A wrong join code typed by someone, for the rate limit on guessing (bot.core.codes). `who` is
+    an HMAC of their channel and platform id under a server key, never the id itself; the row
+    outlives /xoadulieu (a fresh profile must not mean fresh guesses) and is pruned after the window."""
+
+    __tablename__ = "code_failures"
+    __table_args__ = (Index("ix_code_failures_who_at", "who", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    who: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.store.queries.campaign import CampaignQueries
 from bot.store.queries.classes import ClassQueries
 from bot.store.queries.codes import CodeQueries
+from bot.store.queries.guard import GuardQueries
 from bot.store.queries.help import HelpQueries
 from bot.store.queries.learning import LearningQueries
 from bot.store.queries.outbox import OutboxQueries
@@ -24,5 +25,6 @@ class Repository(
     HelpQueries,
     OutboxQueries,
     WebQueries,
+    GuardQueries,
 ):
     """Every query of the chat path, on one transaction (`bot.store.unit_of_work`)."""

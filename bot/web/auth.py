@@ -20,7 +20,8 @@ from bot.core.weblinks import DOWNLOAD_PATH, SIGNIN_PATH
 from bot.reports import build_tables, campaign_period, report_scope
 from bot.reports.campaign import SHEETS, WORKBOOK_SESSIONS
 from bot.reports.render import to_xlsx
-from bot.reports.tables import WORKBOOK_LEARNERS, local
+from bot.reports.shapes import Scope, local
+from bot.reports.tables import WORKBOOK_LEARNERS
 from bot.store import Repository
 from bot.store.models import User
 from bot.web.context import SESSION_IDLE, web
@@ -194,12 +195,13 @@ async def download(request: Request) -> Response:
     if user is None or user.deleted_at is not None or user.role != "organizer":
         ctx.limiter.failed(client_of(request))
         return _link_refused(request)
-    async with ctx.db.reader() as repo:
-        # The same workbook as /baocao on Telegram: the campaign period, every sheet.
+    unit_id = user.unit_id
+
+    async def build(repo: Repository) -> tuple[Scope, bytes]:
+        # The same workbook as /baocao on Telegram (the campaign period, every sheet), built the
+        # same way: in a worker thread on its own connection, so the bot's learners never wait.
         since, until = campaign_period(ctx.settings)
-        scope = await report_scope(
-            repo, user.unit_id, now if until is None else min(now, until), since, until
-        )
+        scope = await report_scope(repo, unit_id, now if until is None else min(now, until), since, until)
         tables = await build_tables(
             repo,
             ctx.catalog,
@@ -209,7 +211,9 @@ async def download(request: Request) -> Response:
             learner_limit=WORKBOOK_LEARNERS,
             session_limit=WORKBOOK_SESSIONS,
         )
-    content = to_xlsx(tables, f"{ctx.settings.campaign.name} — {scope.unit_name}")
+        return scope, to_xlsx(tables, f"{ctx.settings.campaign.name} — {scope.unit_name}")
+
+    scope, content = await ctx.db.read_in_thread(build)
     day = local(now, ctx.settings.timezone)
     name = f"bao-cao-{scope.unit_id or 'toan-bo'}-{day:%Y-%m-%d}.xlsx" if day else "bao-cao.xlsx"
     return Response(

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.reports import campaign_period, report_scope
-from bot.reports.tables import Scope, day_bounds
+from bot.reports.shapes import Scope, day_bounds
 from bot.store import Repository
 from bot.store.models import Unit
 from bot.web.auth import Viewer

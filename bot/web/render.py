@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.reports.render import csv_value, display
-from bot.reports.tables import Table
+from bot.reports.shapes import Table
 from bot.web.context import web
 
 # A phone shows a few hundred rows at most; the downloads carry everything.

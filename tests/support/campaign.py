@@ -14,7 +14,7 @@ from bot.core.replies import Reply
 from bot.store.models import ClassSession, OutreachEvent
 from tests.support.dialog import Chat
 
-CODE = re.compile(r"gõ mã: ([A-Z0-9]{6})")
+CODE = re.compile(r"gõ mã: ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}|[A-Z0-9]{6})")  # invitations: 12, dashed
 
 
 async def setup_province(tutor: Tutor, now: datetime) -> None:

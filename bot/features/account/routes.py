@@ -1,8 +1,10 @@
-"""/xoadulieu: a learner deletes their own personal data (after a confirmation).
+"""/xoadulieu: a person deletes their own personal data (after a confirmation).
 
-The user row is kept but made anonymous (name and platform id gone, state cleared), so the
-campaign's aggregate counts keep their rows; help requests (which quote lesson context around the
-learner) and pending messages are deleted. Writing again starts a brand-new, empty profile.
+The user row is kept but made anonymous — name, platform id, state, class and commune gone (the unit
+becomes the province above it) — so the campaign's counts keep their progress rows and step events
+without anything that points back at the person. Help requests, pairings, enrollments, assignments,
+re-checks and every message to them are deleted; messages to others that name them now read
+«(đã xóa dữ liệu)». Writing again starts a brand-new, empty profile. README, Privacy, has the list.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ async def erase(turn: Turn, answer: str) -> None:
     turn.say(DONE.format(b=b))
     user = turn.user
     await turn.repo.erase_personal_data(user.id)
+    # Counted in the province's and the campaign's figures, no longer in a commune of a few people.
+    user.unit_id = (await turn.repo.ancestors(user.unit_id))[-1] if user.unit_id else None
     user.display_name = None
     user.external_id = f"deleted-{user.id}-{secrets.token_hex(6)}"
     user.state = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core import codes
+from bot.core import codes, privacy
 from bot.core.router import VOLUNTEER, Router
 from bot.core.timefmt import local_text, parse_local_time
 from bot.core.turn import Turn
@@ -30,6 +30,9 @@ async def class_name(turn: Turn, text: str) -> None:
     if not 3 <= len(name) <= 120:
         turn.reprompt(T["bad_name"])
         return
+    if privacy.looks_secret(name, learner=False):  # a class name is stored and shown to others
+        privacy.refuse(turn)
+        return
     turn.set_state("draft", {"name": name})
     turn.show("class-place", T["ask_place"], [(SKIP, "class-place-skip", False), CANCEL])
     turn.set_state("awaiting", "class-place")
@@ -37,6 +40,9 @@ async def class_name(turn: Turn, text: str) -> None:
 
 @router.action("input-class-place", roles=VOLUNTEER)
 async def class_place(turn: Turn, text: str) -> None:
+    if privacy.looks_secret(text, learner=False):
+        privacy.refuse(turn)
+        return
     draft = dict(turn.state.get("draft") or {})
     draft["place"] = " ".join(text.split())[:160]
     turn.set_state("draft", draft)

@@ -13,6 +13,7 @@ one inside their unit's subtree, or one that came to them because nobody nearer 
 
 from __future__ import annotations
 
+from bot.core import privacy
 from bot.core.people import display
 from bot.core.replies import Reply
 from bot.core.router import VOLUNTEER, Router
@@ -123,6 +124,9 @@ async def start_answer(turn: Turn, request_id: str) -> None:
 
 @router.action("input-help-answer", roles=VOLUNTEER)
 async def typed_answer(turn: Turn, text: str) -> None:
+    if privacy.looks_secret(text, learner=False):
+        privacy.refuse(turn)  # nothing sent, stored or previewed; the screen still waits for the answer
+        return
     draft = turn.state.get("draft") or {}
     turn.set_state("awaiting", None)
     body = text.strip()[:MAX_ANSWER]
@@ -180,6 +184,9 @@ async def answer_command(turn: Turn, arg: str) -> None:
     request_id, _, text = arg.partition(" ")
     if as_id(request_id.lstrip("#")) is None or not text.strip():
         turn.say(T["usage_answer"])
+        return
+    if privacy.looks_secret(text, learner=False):
+        privacy.refuse(turn)
         return
     request = await own_request(turn, request_id.lstrip("#"))
     if request is None or request.status == "resolved":

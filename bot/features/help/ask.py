@@ -86,7 +86,7 @@ async def route_request(turn: Turn, request: HelpRequest) -> str:
         return T["help_nobody"].format(b=b)
     # One helper owns the request (they may act on it whatever their scope); several share it.
     request.volunteer_id = helpers[0].id if len(helpers) == 1 else None
-    name = turn.user.display_name or f"Học viên {display(turn.user)}"
+    name = display(turn.user)  # a reference, named when sent (bot.core.people)
     text = T[key].format(learner=name, id=request.id, context=request.context)
     for helper in helpers:
         turn.notify(helper, Reply(text=text, buttons=help_buttons(request.id)))

@@ -56,9 +56,9 @@ async def invite(turn: Turn, arg: str) -> None:
     base = await link_base(turn, unit.id)  # the bot that serves this unit
     link = f"{base}v-{created.code}" if base else None
     how = (
-        T["invite_link"].format(link=link, code=created.short_code)
+        T["invite_link"].format(link=link, code=codes.spaced(created.short_code))
         if link
-        else T["invite_code"].format(code=created.short_code)
+        else T["invite_code"].format(code=codes.spaced(created.short_code))
     )
     turn.say(
         T["invite"].format(
@@ -79,7 +79,7 @@ async def make_invite(
     uses: int = INVITE_USES,
 ) -> Invite:
     """Shared by the chat command and `hocvuso invite`."""
-    short = await codes.free_short_code(repo)
+    short = await codes.free_short_code(repo, codes.INVITE_LENGTH)  # long: hopeless to guess
     created = Invite(
         code=codes.link_code(),
         short_code=short,
@@ -109,7 +109,7 @@ async def list_invites(turn: Turn, _arg: str, intro: str | None = None) -> None:
         maker = await turn.repo.user(item.created_by) if item.created_by else None
         lines.append(
             T["invite_line"].format(
-                code=item.short_code,
+                code=codes.spaced(item.short_code),
                 unit=unit.name if unit else item.unit_id,
                 left=item.max_uses - item.uses,
                 uses=item.max_uses,
@@ -123,7 +123,8 @@ async def list_invites(turn: Turn, _arg: str, intro: str | None = None) -> None:
         turn.say_lines(header, lines)
         text = intro or header
     choices: list[ChoiceSpec] = [
-        (f"🗑 Thu hồi {item.short_code}", f"invite-revoke:{item.short_code}", False) for item in invites[:5]
+        (f"🗑 Thu hồi {codes.spaced(item.short_code)}", f"invite-revoke:{item.short_code}", False)
+        for item in invites[:5]
     ]
     choices += [("✉️ Tạo lời mời mới", "invite", False), ("📋 Việc khác", "omenu", True)]
     turn.show("invites", text, choices)
@@ -143,5 +144,9 @@ async def revoke_invite(turn: Turn, arg: str) -> None:
     item.expires_at = turn.now  # an expired invitation opens nothing; the row stays for the record
     unit = await turn.repo.unit(item.unit_id)
     await list_invites(
-        turn, "", intro=T["revoked"].format(code=item.short_code, unit=unit.name if unit else item.unit_id)
+        turn,
+        "",
+        intro=T["revoked"].format(
+            code=codes.spaced(item.short_code), unit=unit.name if unit else item.unit_id
+        ),
     )

@@ -4,6 +4,12 @@ unit and every unit under it (all units if they have none). Invitations: invites
 
 from __future__ import annotations
 
+import functools
+import logging
+import math
+from datetime import datetime, timedelta
+
+from bot.clock import utcnow
 from bot.core.people import display
 from bot.core.replies import FILELESS_CHANNELS, Document, Reply
 from bot.core.router import ORGANIZER, Router
@@ -13,11 +19,17 @@ from bot.core.weblinks import DOWNLOAD_TTL, download_link, web_base
 from bot.reports import build_tables, campaign_period, report_scope, summary_text
 from bot.reports.campaign import WORKBOOK_SESSIONS
 from bot.reports.render import to_xlsx
-from bot.reports.tables import WORKBOOK_LEARNERS, local
+from bot.reports.shapes import local
+from bot.reports.tables import WORKBOOK_LEARNERS
+from bot.store import Repository
 from bot.store.models import User
 from bot.text import as_id
 
+log = logging.getLogger("hocvuso.organizer")
+
 router = Router()
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 T = {
     "menu": "📋 Việc của cán bộ. Bạn chọn một việc:",
@@ -42,6 +54,10 @@ T = {
         "📥 Báo cáo Excel: {unit}. Zalo không gửi được tệp, bạn tải về qua link này "
         "(dùng một lần, trong {minutes} phút, chỉ dành cho bạn):\n{link}"
     ),
+    "report_coming": "⏳ Cháu đang làm báo cáo Excel, xong sẽ gửi ngay cho bạn (thường dưới một phút).",
+    "report_wait": "Bạn vừa yêu cầu báo cáo rồi. Bạn chờ {minutes} phút rồi bấm lại nhé.",
+    "report_failed": "Xin lỗi, cháu chưa làm được báo cáo Excel. Bạn thử lại sau ít phút nhé.",
+    "report_stale": "Dữ liệu vừa thay đổi trong lúc làm báo cáo. Bạn bấm «Báo cáo Excel» lại nhé.",
 }
 
 
@@ -161,24 +177,56 @@ async def stats(turn: Turn, _arg: str) -> None:
 @router.command("baocao", roles=ORGANIZER, menu="Báo cáo Excel")
 @router.action("report", roles=ORGANIZER)
 async def excel_report(turn: Turn, _arg: str) -> None:
+    """The workbook of the organizer's scope. Built after this update commits, in a worker thread
+    on a read-only connection of its own (bot.store.Database.read_in_thread), so nobody waits for
+    it; it arrives through the outbox. One per organizer per `limits.report_cooldown_minutes`."""
     if turn.user.channel in FILELESS_CHANNELS:
         await fileless_report(turn)
         return
-    scope = await _scope(turn)
-    tables = await build_tables(
-        turn.repo,
-        turn.catalog,
-        turn.tutor.settings,
-        scope,
-        learner_limit=WORKBOOK_LEARNERS,
-        session_limit=WORKBOOK_SESSIONS,
-    )
-    content = to_xlsx(tables, f"{turn.tutor.settings.campaign.name} — {scope.unit_name}")
-    day = local(turn.now, turn.tutor.settings.timezone).strftime("%Y-%m-%d")
-    name = f"bao-cao-{scope.unit_id or 'toan-bo'}-{day}.xlsx"
-    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    turn.say(f"📥 Báo cáo Excel: {scope.unit_name}, đến ngày {day}.", document=Document(name, content, mime))
-    await show_organizer_menu(turn)
+    cooldown = timedelta(minutes=turn.tutor.settings.limits.report_cooldown_minutes)
+    last = turn.state.get("report_at")
+    if last and turn.now < datetime.fromisoformat(last) + cooldown:
+        left = datetime.fromisoformat(last) + cooldown - turn.now
+        minutes = max(1, math.ceil(left.total_seconds() / 60))
+        await show_organizer_menu(turn, intro=T["report_wait"].format(minutes=minutes))
+        return
+    turn.set_state("report_at", turn.now.isoformat())
+    turn.after_commit(functools.partial(send_workbook, turn.tutor, turn.user.id, turn.user.unit_id, turn.now))
+    await show_organizer_menu(turn, intro=T["report_coming"])
+
+
+async def send_workbook(tutor, organizer_id: int, unit_id: str | None, now: datetime) -> None:
+    settings, catalog = tutor.settings, tutor.catalog
+
+    async def build(repo: Repository) -> tuple[str, Document]:
+        since, until = campaign_period(settings)  # the campaign's period, as /thongke
+        scope = await report_scope(repo, unit_id, now if until is None else min(now, until), since, until)
+        tables = await build_tables(
+            repo,
+            catalog,
+            settings,
+            scope,
+            learner_limit=WORKBOOK_LEARNERS,
+            session_limit=WORKBOOK_SESSIONS,
+        )
+        day = local(now, settings.timezone).strftime("%Y-%m-%d")
+        text = f"📥 Báo cáo Excel: {scope.unit_name}, đến ngày {day}."
+        content = to_xlsx(tables, f"{settings.campaign.name} — {scope.unit_name}")
+        return text, Document(f"bao-cao-{scope.unit_id or 'toan-bo'}-{day}.xlsx", content, XLSX)
+
+    try:
+        text, document = await tutor.db.read_in_thread(build)
+        reply = Reply(text, document=document)
+    except Exception as exc:  # the operator gets one line, the organizer a plain answer
+        log.error("excel report failed: %s", type(exc).__name__)
+        reply = Reply(T["report_failed"])
+    async with tutor.db.transaction() as repo:
+        organizer = await repo.user(organizer_id)
+        if organizer is None or organizer.deleted_at is not None:
+            return
+        if reply.document is not None and await repo.erased_since(now):
+            reply = Reply(T["report_stale"])  # it may list someone who has just erased their data
+        await repo.enqueue(organizer.id, organizer.channel, reply.to_payload(), utcnow())
 
 
 async def fileless_report(turn: Turn) -> None:

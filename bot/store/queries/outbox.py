@@ -12,6 +12,18 @@ from bot.store.models import Outbox, User
 from bot.store.queries.base import Queries
 from bot.store.queries.hot import hot_statements
 
+ATTACHMENTS = ("document", "image_bytes")
+
+
+def without_attachments(payload: dict[str, Any]) -> dict[str, Any]:
+    """A message's payload without the files it carried (an Excel report, a QR picture): what the
+    outbox keeps once it is sent or given up. The file's name stays, for the record."""
+    kept = {key: value for key, value in payload.items() if key not in ATTACHMENTS}
+    document = payload.get("document")
+    if isinstance(document, dict):
+        kept["document_sent"] = document.get("filename", "")
+    return kept
+
 
 class OutboxQueries(Queries):
     async def enqueue(
@@ -146,8 +158,17 @@ class OutboxQueries(Queries):
                 hot_statements(self.dialect)["mark_sent"], {"p_ids": ids, "p_at": now}
             )
 
+    async def drop_attachments(self, ids: Iterable[int]) -> None:
+        """Files are not kept once their message is sent (or given up): reports list names."""
+        ids = list(ids)
+        if ids:
+            for row in (await self.session.execute(select(Outbox).where(Outbox.id.in_(ids)))).scalars():
+                if any(key in row.payload for key in ATTACHMENTS):
+                    row.payload = without_attachments(row.payload)
+
     async def mark_failed(self, outbox_id: int) -> None:
         await self.session.execute(update(Outbox).where(Outbox.id == outbox_id).values(failed=True))
+        await self.drop_attachments([outbox_id])
 
     async def release(self, outbox_id: int, retry_at: datetime) -> None:
         """Give a message back to the queue (flood control): due again at `retry_at`."""
@@ -155,8 +176,16 @@ class OutboxQueries(Queries):
             update(Outbox).where(Outbox.id == outbox_id).values(claimed_until=None, due_at=retry_at)
         )
 
-    async def prune_outbox(self, before: datetime) -> None:
-        await self.session.execute(delete(Outbox).where(Outbox.sent_at.is_not(None), Outbox.sent_at < before))
+    async def prune_outbox(self, before: datetime, stale_before: datetime, limit: int) -> int:
+        """Delete up to `limit` old messages, oldest first, by the created_at index (never a scan
+        of the whole table): sent or given up before `before`, or never sent before `stale_before`
+        (a channel switched off). Their texts may name people: nothing is kept for ever."""
+        done = or_(Outbox.sent_at.is_not(None), Outbox.failed.is_(True), Outbox.created_at < stale_before)
+        batch = (
+            select(Outbox.id).where(Outbox.created_at < before, done).order_by(Outbox.created_at).limit(limit)
+        )
+        result = await self.session.execute(delete(Outbox).where(Outbox.id.in_(batch.scalar_subquery())))
+        return result.rowcount or 0
 
     async def pending_for_user(self, user_id: int) -> int:
         return (

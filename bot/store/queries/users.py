@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm.util import identity_key
 
 from bot.store.models import (
+    Assignment,
     Certificate,
+    Enrollment,
     HelpRequest,
     Outbox,
     Pairing,
     Recheck,
+    Team,
+    TeamMember,
     User,
     WebSession,
     WebToken,
 )
 from bot.store.queries.hot import hot_statements
+from bot.store.queries.outbox import without_attachments
 from bot.store.queries.units import UnitQueries
+
+DOCUMENT_WITHDRAWN = (
+    "📎 Tệp báo cáo đã bị hủy vì có người vừa xóa dữ liệu của mình. Bạn bấm «Báo cáo Excel» để làm lại."
+)
 
 
 class UserQueries(UnitQueries):
@@ -73,20 +84,57 @@ class UserQueries(UnitQueries):
             )
         ).scalar_one_or_none()
 
+    async def names_of(self, ids: Iterable[int]) -> dict[int, tuple[str | None, bool]]:
+        """(display name, erased) of each user id that exists; this transaction's own changes count."""
+        found: dict[int, tuple[str | None, bool]] = {}
+        missing = []
+        identities = self.session.sync_session.identity_map
+        for user_id in set(ids):
+            user = identities.get(identity_key(User, user_id))
+            if user is not None:
+                found[user_id] = (user.display_name, user.deleted_at is not None)
+            else:
+                missing.append(user_id)
+        if missing:
+            rows = await self.session.execute(
+                select(User.id, User.display_name, User.deleted_at).where(User.id.in_(missing))
+            )
+            for user_id, display_name, deleted_at in rows:
+                found[user_id] = (display_name, deleted_at is not None)
+        return found
+
     async def erase_personal_data(self, user_id: int) -> None:
-        """Delete what ties a person to their activity; anonymous counting rows stay."""
-        await self.session.execute(delete(HelpRequest).where(HelpRequest.learner_id == user_id))
-        await self.session.execute(delete(Pairing).where(Pairing.learner_id == user_id))
-        await self.session.execute(delete(Outbox).where(Outbox.user_id == user_id, Outbox.sent_at.is_(None)))
-        await self.session.execute(update(Outbox).where(Outbox.user_id == user_id).values(payload={}))
-        await self.session.execute(delete(Recheck).where(Recheck.user_id == user_id))
-        # A certificate stays counted (and its code still says it was issued), without the name.
-        await self.session.execute(
-            update(Certificate).where(Certificate.user_id == user_id).values(name=None)
-        )
-        # Signed-in dashboard browsers and unused links end with the data.
-        await self.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
-        await self.session.execute(delete(WebToken).where(WebToken.user_id == user_id))
+        """Delete what ties a person to their activity (README, Privacy). What stays is counted
+        only: progress rows and step events under a user row with no name, no platform id, no
+        class and no commune (the caller clears the row itself). Messages to others keep naming
+        them by id, which now reads «(đã xóa dữ liệu)» (bot.core.people)."""
+        for statement in (
+            delete(HelpRequest).where(HelpRequest.learner_id == user_id),
+            update(HelpRequest).where(HelpRequest.volunteer_id == user_id).values(volunteer_id=None),
+            delete(Pairing).where(or_(Pairing.learner_id == user_id, Pairing.volunteer_id == user_id)),
+            delete(Outbox).where(Outbox.user_id == user_id),
+            delete(Recheck).where(Recheck.user_id == user_id),
+            delete(Enrollment).where(Enrollment.user_id == user_id),
+            delete(Assignment).where(Assignment.learner_id == user_id),
+            # A certificate stays counted (and its code still says it was issued), without the name.
+            update(Certificate).where(Certificate.user_id == user_id).values(name=None),
+            # A volunteer leaves their team; the count of their check-ins and support stays.
+            delete(TeamMember).where(TeamMember.user_id == user_id),
+            update(Team).where(Team.leader_id == user_id).values(leader_id=None),
+            # Signed-in dashboard browsers and unused links end with the data.
+            delete(WebSession).where(WebSession.user_id == user_id),
+            delete(WebToken).where(WebToken.user_id == user_id),
+        ):
+            await self.session.execute(statement)
+        # A report still waiting to be sent to someone may list them: it goes, with a note.
+        waiting = await self.session.execute(select(Outbox).where(Outbox.sent_at.is_(None)))
+        for row in waiting.scalars():
+            if "document" in row.payload:
+                row.payload = {**without_attachments(row.payload), "text": DOCUMENT_WITHDRAWN}
+
+    async def erased_since(self, since: datetime) -> bool:
+        found = await self.session.execute(select(User.id).where(User.deleted_at >= since).limit(1))
+        return found.first() is not None
 
     async def grant(
         self, channel: str, external_id: str, role: str, unit_id: str | None, now: datetime

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from bot.store.models import AppSecret, User, WebSession, WebToken
+from bot.store.models import User, WebSession, WebToken
 from bot.store.queries.base import Queries
 
 
@@ -80,18 +80,3 @@ class WebQueries(Queries):
         """Sign a person out everywhere and void their unused links."""
         await self.session.execute(delete(WebSession).where(WebSession.user_id == user_id))
         await self.session.execute(delete(WebToken).where(WebToken.user_id == user_id))
-
-    async def app_secret(self, name: str, now: datetime) -> str:
-        """The named generated secret, created on first use (the first process to ask wins)."""
-        existing = await self.session.get(AppSecret, name)
-        if existing is not None:
-            return existing.value
-        await self.session.execute(
-            self._insert(AppSecret)
-            .values(name=name, value=secrets.token_urlsafe(48), created_at=now)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        value = (
-            await self.session.execute(select(AppSecret.value).where(AppSecret.name == name))
-        ).scalar_one()
-        return value

@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from bot.reports import build_tables
 from bot.reports.dashboard import build_any
-from bot.reports.tables import Scope, Table
+from bot.reports.shapes import Scope, Table
 from bot.store import Repository
 from bot.store.models import Unit
 from bot.web.auth import Viewer, require_viewer

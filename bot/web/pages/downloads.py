@@ -12,6 +12,7 @@ from bot.reports.campaign import SHEETS, WORKBOOK_SESSIONS
 from bot.reports.dashboard import EXTRA
 from bot.reports.render import to_csv, to_xlsx
 from bot.reports.tables import WORKBOOK_LEARNERS
+from bot.store import Repository
 from bot.web.auth import XLSX
 from bot.web.pages.common import OrganizerView, organizer_view
 from bot.web.render import safe_filename
@@ -44,17 +45,23 @@ async def table_csv(request: Request) -> Response:
 
 async def workbook(request: Request) -> Response:
     async with organizer_view(request) as v:
+        ctx, scope, name = v.ctx, v.scope, _name(v, "bao-cao", "xlsx")
+
+    async def build(repo: Repository) -> bytes:
         tables = await build_tables(
-            v.repo,
-            v.ctx.catalog,
-            v.ctx.settings,
-            v.scope,
+            repo,
+            ctx.catalog,
+            ctx.settings,
+            scope,
             SHEETS,
             learner_limit=WORKBOOK_LEARNERS,
             session_limit=WORKBOOK_SESSIONS,
         )
-        name = _name(v, "bao-cao", "xlsx")
-    content = to_xlsx(tables, f"{v.ctx.settings.campaign.name} — {v.scope.unit_name}")
+        return to_xlsx(tables, f"{ctx.settings.campaign.name} — {scope.unit_name}")
+
+    # Built in a worker thread on its own connection (as /baocao): with `web.enabled` the dashboard
+    # shares the bot's event loop, and a large workbook must not keep learners waiting.
+    content = await ctx.db.read_in_thread(build)
     return Response(
         content, media_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}"'}
     )

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from bot.config import Settings
 from bot.reports.render import csv_value, display
-from bot.reports.tables import Table
+from bot.reports.shapes import Table
 from bot.web.pages.common import organizer_view
 from bot.web.render import page
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.reports.dashboard import roster_table
-from bot.reports.tables import local
+from bot.reports.shapes import local
 from bot.web.auth import require_viewer
 from bot.web.context import web
 from bot.web.filters import covers

@@ -1,7 +1,7 @@
 """several bots per channel: the bot a user started with, the bot that sends a message
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-27 09:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 revision = "0005"
 # The newest revision on main when this branch last merged it: re-point on every merge.
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
