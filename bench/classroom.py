@@ -131,7 +131,7 @@ class Classroom:
                 "  webhook:",
                 f"    url: http://127.0.0.1:{port}/telegram",
                 f"    port: {port}",
-                "    secret_token: classroom-secret",
+                "    secret_token: classroom-secret-0123456789abcdef0123456789",
             ]
         if self.bot_count > 1:
             lines.append("  bots:")

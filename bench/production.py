@@ -157,7 +157,7 @@ def hocvuso_config(
             "  mode: webhook",
             "  webhook:",
             f"    port: {webhook_port}",
-            "    secret_token: production",
+            "    secret_token: production-secret-0123456789abcdef012345",
         ]
     path = folder / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -207,7 +207,7 @@ async def burst(
                 bot.webhook = {
                     "url": f"http://127.0.0.1:{ports[0]}/telegram",
                     "urls": [f"http://127.0.0.1:{port}/telegram" for port in ports],
-                    "secret_token": "production",
+                    "secret_token": "production-secret-0123456789abcdef012345",
                 }
             else:
                 await asyncio.sleep(4.0)  # started and polling
@@ -241,7 +241,7 @@ async def paced(rate: float = 200.0, seconds: float = 10.0, learners: int = 400)
     async with processes([[sys.executable, "-m", "bot", "run", "--config", str(config)]], folder):
         await _wait_listening([port])
         url = f"http://127.0.0.1:{port}/telegram"
-        bot.webhook = {"url": url, "urls": [url], "secret_token": "production"}
+        bot.webhook = {"url": url, "urls": [url], "secret_token": "production-secret-0123456789abcdef012345"}
         start = time.monotonic()
         for index, (chat, text) in enumerate(script):
             delay = start + index / rate - time.monotonic()

@@ -104,13 +104,13 @@ async def test_each_bot_serves_its_own_webhook_path(
     hook = f"http://127.0.0.1:{unused_tcp_port}/telegram"
     extra = (
         f"  mode: webhook\n  webhook:\n    url: {hook}\n    port: {unused_tcp_port}\n"
-        "    secret_token: bots-secret\n"
+        "    secret_token: bots-secret-0123456789abcdef0123456789ab\n"
     )
     main, hue = cloud.bots[MAIN], cloud.bots[HUE]
     async with running(db_url, write_config(tmp_path, cloud, extra)):
         await cloud.wait_for(lambda: main.webhook and hue.webhook, timeout=20)
-        assert main.webhook == {"url": hook, "secret_token": "bots-secret"}
-        assert hue.webhook == {"url": f"{hook}-hue", "secret_token": "bots-secret"}
+        assert main.webhook == {"url": hook, "secret_token": "bots-secret-0123456789abcdef0123456789ab"}
+        assert hue.webhook == {"url": f"{hook}-hue", "secret_token": "bots-secret-0123456789abcdef0123456789ab"}
         await cloud.push(hue, cloud.text_update(LAN, "/start"))
         await cloud.push(main, cloud.text_update(LAN + 1, "/start"))
         await cloud.wait_for(lambda: texts(hue, LAN) and texts(main, LAN + 1))

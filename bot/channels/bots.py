@@ -58,14 +58,14 @@ class BotGroup:
         webhook: WebhookSettings | None,
         channel: str,
         secret_header: str,
-        secret_required: bool,
+        secret: str | None,
     ):
         self.members = members
         self.bots = bots
         self.webhook = webhook  # None: polling
         self.channel = channel
         self.secret_header = secret_header
-        self.secret_required = secret_required
+        self.secret = secret
         self._server: WebhookServer | None = None
         self._started: list[Member] = []
 
@@ -86,11 +86,13 @@ class BotGroup:
                 await member.start()
                 self._started.append(member)
             return
+        if not self.secret:  # hocvuso run refuses this set-up before any channel starts
+            raise ValueError(f"{self.channel}.webhook: no secret_token and no url")
         server = self._server = WebhookServer(
             self.webhook,
             channel=self.channel,
             secret_header=self.secret_header,
-            secret_required=self.secret_required,
+            secret=self.secret,
             handle=self.members[0].on_webhook,
         )
         server.start()

@@ -55,6 +55,7 @@ def make_channels(tutor: Tutor, settings: Settings) -> list[Channel]:
     """One group per enabled channel, one member per bot (bot.channels.bots)."""
     from bot.channels.bots import BotGroup
     from bot.channels.pacing import Budget
+    from bot.channels.webhook import webhook_secret
 
     channels: list[Channel] = []
     for channel, section in (("telegram", settings.telegram), ("zalo", settings.zalo)):
@@ -90,7 +91,9 @@ def make_channels(tutor: Tutor, settings: Settings) -> list[Channel]:
                 secret_header="X-Telegram-Bot-Api-Secret-Token"
                 if channel == "telegram"
                 else "X-Bot-Api-Secret-Token",
-                secret_required=channel == "zalo",
+                # One server for the channel's bots: the configured secret, else the default
+                # bot's derived one (bot.channels.webhook.webhook_secret), registered for each.
+                secret=webhook_secret(section.webhook, bots[0].token or "", channel),
             )
         )
     return channels
