@@ -8,12 +8,13 @@ import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from bot.core.events import Actor, Start
 from bot.reports import build_tables, report_scope
@@ -76,20 +77,25 @@ async def seed_release_0001(db: Database) -> None:
             ("lan", "learner", "Bà Lan"),
             ("hoa", "learner", "Bà Hoa"),
         ):
-            user = User(
-                channel="console",
-                external_id=external,
-                display_name=name,
-                role=role,
-                unit_id="qn" if role == "organizer" else "qn-a",
-                created_at=T0,
-                last_active_at=T0,
-                state={},
-                reminders_paused=False,
-                reminders_unanswered=0,
+            # A plain INSERT of the columns release 0001 had: the model has more today (users.bot,
+            # migration 0005), which the ORM would write as NULL into a table that lacks them.
+            inserted = await repo.session.execute(
+                insert(User.__table__)
+                .values(
+                    channel="console",
+                    external_id=external,
+                    display_name=name,
+                    role=role,
+                    unit_id="qn" if role == "organizer" else "qn-a",
+                    created_at=T0,
+                    last_active_at=T0,
+                    state={},
+                    reminders_paused=False,
+                    reminders_unanswered=0,
+                )
+                .returning(User.__table__.c.id)
             )
-            repo.add(user)
-            people[external] = user
+            people[external] = SimpleNamespace(id=inserted.scalar_one())
         await repo.flush()
         klass = Class(
             code="oldclasscode1",

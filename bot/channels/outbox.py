@@ -345,19 +345,27 @@ class OutboxPump:
             # People named in a message are named as they are now (an erased one: «(đã xóa dữ liệu)»).
             replies = await with_names(repo, [Reply.from_payload(row.payload) for row, _ in live])
             batch = [
-                Delivery(row.id, row.user_id, row.channel, external, reply, row.bot)
+                (
+                    Delivery(row.id, row.user_id, row.channel, external, reply, row.bot),
+                    (row.user_id, row.created_at) if row.is_reply else row.id,
+                )
                 for (row, external), reply in zip(live, replies, strict=True)
                 if row.id not in self._held  # ours already (see _held)
             ]
-        # One turn of one person is one group (it may be merged); rows come in id order.
+        # One turn's replies to one person are one group (it may be merged): the rows one
+        # transaction wrote for them. A notification (a reminder, a volunteer's notice) is a
+        # message of its own. Rows come in id order.
         group: list[Delivery] = []
-        for delivery in batch:
-            if group and group[-1].user_id != delivery.user_id:
+        key: Any = None
+        for delivery, turn in batch:
+            if group and key != turn:
                 self._queue(group, LEASE.total_seconds())
                 group = []
             group.append(delivery)
+            key = turn
         if group:
             self._queue(group, LEASE.total_seconds())
+        batch = [delivery for delivery, _written in batch]  # type: ignore[misc]
         await self._settle({d.outbox_id for d in batch if d.outbox_id})
         return len(batch)
 

@@ -17,14 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("bot", sa.String(length=32), nullable=True))
-    with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("bot", sa.String(length=32), nullable=True))
+    # Plain ADD COLUMN (no table rebuild): other tables' foreign keys point at users.
+    op.add_column("users", sa.Column("bot", sa.String(length=32), nullable=True))
+    op.add_column("outbox", sa.Column("bot", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("bot")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("bot")
+    op.drop_column("outbox", "bot")
+    op.drop_column("users", "bot")
