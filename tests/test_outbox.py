@@ -262,18 +262,30 @@ async def test_pending_counts_one_users_unsent_messages(db: Database) -> None:
 
 
 async def test_sent_messages_are_pruned_only_when_old(db: Database) -> None:
+    """Sent or given up before the cutoff, or never sent before the stale cutoff: gone; the rest,
+    edges included, kept (by when each message was queued)."""
     (lan,) = (await people(db, "lan")).values()
+    stale = T0 - timedelta(seconds=1)
     async with db.transaction() as repo:
-        old, edge, recent, _unsent = await repo.enqueue_many(
-            [row(lan, t, T0, reply=False) for t in ("cũ", "mốc", "mới", "chưa gửi")], T0
+        old, edge, recent, failed, failed_edge, _unsent, _stale = await repo.enqueue_many(
+            [
+                row(lan, "cũ", T0, reply=False),
+                row(lan, "mốc", T1, reply=False),
+                row(lan, "mới", NOW, reply=False),
+                row(lan, "bị chặn", T0, reply=False),
+                row(lan, "bị chặn mốc", T1, reply=False),
+                row(lan, "chưa gửi", T0, reply=False),
+                row(lan, "kênh đã tắt", stale, reply=False),
+            ],
+            T0,
         )
-        await repo.mark_sent([old], T0)
-        await repo.mark_sent([edge], T1)
-        await repo.mark_sent([recent], NOW)
-        await repo.prune_outbox(T1)
+        await repo.mark_sent([old, edge, recent], NOW)
+        await repo.mark_failed(failed)
+        await repo.mark_failed(failed_edge)
+        assert await repo.prune_outbox(T1, T0, 100) == 3
     async with db.reader() as repo:
         left = (await repo.session.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
-    assert [r.payload["text"] for r in left] == ["mốc", "mới", "chưa gửi"]
+    assert [r.payload["text"] for r in left] == ["mốc", "mới", "bị chặn mốc", "chưa gửi"]
 
 
 @pytest.mark.postgres
