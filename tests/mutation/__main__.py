@@ -63,6 +63,8 @@ GROUPS: dict[str, Group] = {
             "tests/test_transcript_rules.py",
             "tests/test_privacy.py",
             "tests/test_transcripts.py",
+            "tests/test_tutor_edges.py",
+            "tests/test_security_privacy.py",
         ),
     ),
     "stats": Group(("bot.store.stats.*",), ("tests/test_reports.py",)),

@@ -1,0 +1,192 @@
+"""What the tutor core (bot/core/engine.py) does at its edges, as a person would notice it: /start
+again in the middle of a lesson, a link nobody knows, odd or stale buttons, a question left behind
+when someone's role changes, a chat that writes too fast, work done after the reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.engine import Tutor
+from bot.core.events import Actor, Choice, Text
+from bot.core.flood import ChatLimiter
+from bot.features.classes.texts import T as CLASS_TEXTS
+from tests.support.dialog import Chat
+
+WELCOME = "Cháu là Học vụ số"
+WELCOME_BACK = "Chào Bác quay lại! Mình học tiếp bài «Bài thử nghiệm» nhé."
+UNKNOWN_LINK = "Mã này không đúng hoặc đã hết hạn."
+UNKNOWN_TEXT = "Cháu chưa hiểu ý Bác."
+BAD_BUTTON = "Nút này không dùng được nữa."
+STALE_BUTTON = "Nút này đã cũ rồi ạ."
+NO_LESSON = "Cháu không tìm thấy bài học này."
+LONG_TEXT = "Tin nhắn dài quá"
+ERROR = "trục trặc"
+TOO_FAST = "nhắn nhanh quá"
+GRANTED = datetime(2026, 11, 4, 3, 0)  # only stored, never compared
+
+
+def texts(replies) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+async def set_user(tutor: Tutor, external_id: str, **changes) -> None:
+    async with tutor.db.transaction() as repo:
+        user = await repo.user_by_external("console", external_id)
+        assert user is not None
+        for key, value in changes.items():
+            setattr(user, key, value)
+
+
+async def volunteer(tutor: Tutor) -> Chat:
+    async with tutor.db.transaction() as repo:
+        await repo.grant("console", "tnv-1", "volunteer", None, GRANTED)
+    chat = Chat(tutor, Actor("console", "tnv-1", "Minh"))
+    await chat.say("/start")
+    return chat
+
+
+# --- /start ---------------------------------------------------------------------------------
+
+
+async def test_start_again_mid_lesson_takes_the_learner_back_to_their_step(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    first = texts(await chat.say("/start l-thu-nghiem"))
+    assert WELCOME in first and "Bước 1/4" in first
+    await chat.say("tiep tuc")
+    again = texts(await chat.say("/start"))
+    assert WELCOME_BACK in again and "Bước 2/4" in again
+    assert WELCOME not in again  # greeted once, not at every /start
+
+
+async def test_start_twice_greets_once(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    assert WELCOME in texts(await chat.say("/start"))
+    again = await chat.say("/start")
+    assert WELCOME not in texts(again) and again[-1].buttons  # the menu, without the greeting
+
+
+async def test_a_volunteer_in_a_lesson_gets_their_own_home_on_start(tutor: Tutor) -> None:
+    chat = await volunteer(tutor)
+    await chat.say("/start l-thu-nghiem")
+    await chat.say("tiep tuc")
+    home = texts(await chat.say("/start"))
+    assert "quay lại" not in home and "Bước 2/4" not in home  # their volunteer menu, not the step
+
+
+async def test_an_unknown_link_says_so_and_shows_the_menu(tutor: Tutor) -> None:
+    replies = await Chat(tutor).say("/start zz-khong-co")
+    assert WELCOME in texts(replies) and UNKNOWN_LINK in texts(replies)
+    assert replies[-1].buttons
+
+
+# --- buttons --------------------------------------------------------------------------------
+
+
+async def test_an_assignment_button_opens_its_lesson(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    await chat.say("/start")
+    assert "Bước 1/4" in texts(await chat.say("[callback l.thu-nghiem]"))
+    # Button data is at most 64 characters (Telegram's limit): a longer one is refused as forged.
+    at_limit = await chat.say("[callback l." + "x" * 62 + "]")
+    assert NO_LESSON in texts(at_limit)
+    too_long = await chat.say("[callback l." + "x" * 63 + "]")
+    assert [r.text for r in too_long] == [BAD_BUTTON + " Bác dùng tin nhắn mới nhất nhé."]
+    assert too_long[0].toast
+
+
+async def test_forged_and_stale_buttons_get_a_popup_not_an_error(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    await chat.say("/start")
+    seq = chat.last_buttons[0].data.split(".")[0]
+    shown = len(chat.last_buttons)
+    for data, answer in (
+        ("x.0", BAD_BUTTON),
+        (f"{seq}.x", BAD_BUTTON),
+        ("", BAD_BUTTON),
+        (f"{seq}.{shown}", STALE_BUTTON),  # one past the last button on the screen
+        (f"{int(seq) - 1}.0", STALE_BUTTON),
+    ):
+        replies = await chat.send(Choice(data))
+        assert len(replies) == 1 and replies[0].toast and answer in replies[0].text, data
+    assert "Bước 1/4" in texts(await chat.say("/start l-thu-nghiem"))  # nothing else changed
+
+
+async def test_a_button_whose_action_is_gone_shows_the_menu(tutor: Tutor) -> None:
+    """A screen saved before an upgrade removed one of its actions: pressing it leads home."""
+    chat = Chat(tutor)
+    await chat.say("/start")
+    await set_user(tutor, "learner-1", state={"welcomed": True, "seq": 7, "choices": [["Cũ", "retired", False]]})
+    replies = await chat.say("[callback 7.0]")
+    assert ERROR not in texts(replies) and replies[-1].buttons and not replies[-1].toast
+
+
+# --- a question waiting for typed text -------------------------------------------------------
+
+
+async def test_a_class_name_is_taken_once_and_nothing_else_is_said(tutor: Tutor) -> None:
+    chat = await volunteer(tutor)
+    assert CLASS_TEXTS["ask_name"] in texts(await chat.say("/taolop"))
+    replies = await chat.say("Lớp điện thoại thôn 3")
+    assert [r.text for r in replies] == [CLASS_TEXTS["ask_place"]]
+
+
+async def test_menu_leaves_the_question_so_the_next_words_are_not_its_answer(tutor: Tutor) -> None:
+    chat = await volunteer(tutor)
+    await chat.say("/taolop")
+    await chat.say("menu")
+    replies = await chat.say("Lớp điện thoại thôn 3")
+    assert CLASS_TEXTS["ask_place"] not in texts(replies) and UNKNOWN_TEXT[:14] in texts(replies)
+
+
+async def test_a_question_left_behind_by_a_role_taken_away_is_dropped(tutor: Tutor) -> None:
+    chat = await volunteer(tutor)
+    await chat.say("/taolop")
+    await set_user(tutor, "tnv-1", role="learner")  # an organizer took the role meanwhile
+    replies = await chat.say("Lớp điện thoại thôn 3")
+    assert replies and CLASS_TEXTS["ask_place"] not in texts(replies)  # answered, as any learner
+    assert UNKNOWN_TEXT in texts(replies)
+    # The question is gone for good: a very long message is now refused as too long, as it is for
+    # anyone who was not asked to type something.
+    assert LONG_TEXT in texts(await chat.say("chữ " * 300))
+
+
+# --- flood and background work -----------------------------------------------------------------
+
+
+async def test_a_chat_writing_too_fast_gets_one_notice_and_a_pressed_button_a_popup(tutor: Tutor) -> None:
+    now = [0.0]
+    tutor.flood = ChatLimiter(1, 2, clock=lambda: now[0])
+    actor = Actor("telegram", "7001", "Bà Lan")
+    assert await tutor.handle(actor, Text("/start"))
+    assert await tutor.handle(actor, Text("menu"))
+    notice = await tutor.handle(actor, Text("menu"))
+    assert [d.reply.text.count(TOO_FAST) for d in notice] == [1] and not notice[0].reply.toast
+    assert await tutor.handle(actor, Text("menu")) == []  # one notice per run of dropped messages
+    pressed = await tutor.handle(actor, Choice("1.0"))
+    assert len(pressed) == 1 and pressed[0].reply.toast and TOO_FAST in pressed[0].reply.text
+    assert pressed[0].meta.get("keep_keyboard") and pressed[0].external_id == "7001"
+    now[0] += 1.0
+    assert TOO_FAST not in texts([d.reply for d in await tutor.handle(actor, Text("menu"))])
+    # The operator's console is never limited.
+    console = Chat(tutor)
+    for _ in range(5):
+        assert TOO_FAST not in texts(await console.say("menu"))
+
+
+async def test_work_after_the_reply_runs_and_a_failure_is_one_line(tutor: Tutor, caplog) -> None:
+    done: list[str] = []
+
+    async def job() -> None:
+        done.append("sent")
+
+    async def broken() -> None:
+        raise ValueError("Nguyễn Thị An 0912345678")
+
+    tutor.spawn(job())
+    with caplog.at_level(logging.ERROR, logger="hocvuso.tutor"):
+        tutor.spawn(broken())
+        await tutor.drain()
+    assert done == ["sent"] and not tutor._background_tasks
+    assert [r.getMessage() for r in caplog.records] == ["background job failed: ValueError"]
+
