@@ -116,7 +116,9 @@ async def test_a_button_whose_action_is_gone_shows_the_menu(tutor: Tutor) -> Non
     """A screen saved before an upgrade removed one of its actions: pressing it leads home."""
     chat = Chat(tutor)
     await chat.say("/start")
-    await set_user(tutor, "learner-1", state={"welcomed": True, "seq": 7, "choices": [["Cũ", "retired", False]]})
+    await set_user(
+        tutor, "learner-1", state={"welcomed": True, "seq": 7, "choices": [["Cũ", "retired", False]]}
+    )
     replies = await chat.say("[callback 7.0]")
     assert ERROR not in texts(replies) and replies[-1].buttons and not replies[-1].toast
 
@@ -189,4 +191,3 @@ async def test_work_after_the_reply_runs_and_a_failure_is_one_line(tutor: Tutor,
         await tutor.drain()
     assert done == ["sent"] and not tutor._background_tasks
     assert [r.getMessage() for r in caplog.records] == ["background job failed: ValueError"]
-
