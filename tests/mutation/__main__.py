@@ -131,9 +131,19 @@ def score(names: list[str]) -> int:
     return 1 if problems else 0
 
 
+def survivors(name: str, work: Path) -> list[str]:
+    """The group's mutants that survived (or had no test) in the last run."""
+    return sorted(
+        m
+        for m, s in results(work).items()
+        if s in ("survived", "no tests") and any(fnmatch.fnmatch(m, p) for p in GROUPS[name].mutants)
+    )
+
+
 def main(args: list[str]) -> int:
     only_score = "--score" in args
-    names = [a for a in args if a != "--score"] or list(GROUPS)
+    again = "--survivors" in args  # re-run only the last run's survivors (after adding tests)
+    names = [a for a in args if a not in ("--score", "--survivors")] or list(GROUPS)
     unknown = [n for n in names if n not in GROUPS]
     if unknown:
         print(f"unknown group(s) {unknown}; groups: {' '.join(GROUPS)}", file=sys.stderr)
@@ -143,7 +153,9 @@ def main(args: list[str]) -> int:
         for name in names:
             work = workdir(name, GROUPS[name])
             print(f"== {name}: {' '.join(GROUPS[name].tests)}", flush=True)
-            subprocess.run([MUTMUT, "run", "--max-children", "2", *GROUPS[name].mutants], cwd=work, env=env)
+            selected = survivors(name, work) if again else list(GROUPS[name].mutants)
+            if selected:
+                subprocess.run([MUTMUT, "run", "--max-children", "2", *selected], cwd=work, env=env)
     return score(names)
 
 
