@@ -11,6 +11,7 @@ from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Text
 from bot.core.flood import ChatLimiter
 from bot.features.classes.texts import T as CLASS_TEXTS
+from tests.conftest import make_tutor
 from tests.support.dialog import Chat
 
 WELCOME = "Cháu là Học vụ số"
@@ -167,7 +168,12 @@ async def test_a_chat_writing_too_fast_gets_one_notice_and_a_pressed_button_a_po
     assert await tutor.handle(actor, Text("menu")) == []  # one notice per run of dropped messages
     pressed = await tutor.handle(actor, Choice("1.0"))
     assert len(pressed) == 1 and pressed[0].reply.toast and TOO_FAST in pressed[0].reply.text
-    assert pressed[0].meta.get("keep_keyboard") and pressed[0].external_id == "7001"
+    assert pressed[0].meta.get("keep_keyboard")
+    # Dropped before any database work: the notice is no outbox row (0: the channel marks nothing
+    # as sent or failed for it) and goes back to this chat on this channel.
+    assert [(d.outbox_id, d.user_id, d.channel, d.external_id) for d in notice + pressed] == [
+        (0, 0, "telegram", "7001")
+    ] * 2
     now[0] += 1.0
     assert TOO_FAST not in texts([d.reply for d in await tutor.handle(actor, Text("menu"))])
     # The operator's console is never limited.
@@ -191,3 +197,53 @@ async def test_work_after_the_reply_runs_and_a_failure_is_one_line(tutor: Tutor,
         await tutor.drain()
     assert done == ["sent"] and not tutor._background_tasks
     assert [r.getMessage() for r in caplog.records] == ["background job failed: ValueError"]
+
+
+async def test_a_failed_turn_gets_an_apology_and_the_operator_one_masked_line(tutor: Tutor, caplog) -> None:
+    def broken():
+        raise RuntimeError("database gone")
+
+    tutor.db.transaction = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="hocvuso.tutor"):
+        for external_id in ("84912345678", "42"):
+            replies = await tutor.handle(Actor("telegram", external_id, "Bà Lan"), Text("xin chào"))
+            assert [(d.outbox_id, d.external_id) for d in replies] == [(0, external_id)]
+            assert ERROR in replies[0].reply.text
+    # Who wrote is masked in the log: the first two digits at most, never the whole id or the text.
+    assert [r.getMessage() for r in caplog.records] == [
+        "failed to handle Text from telegram:84…",
+        "failed to handle Text from telegram:…",
+    ]
+
+
+async def test_a_number_from_a_lessons_explanation_typed_back_is_no_secret(db_url: str, tmp_path) -> None:
+    (tmp_path / "tracks.yaml").write_text("tracks:\n  - {id: an-toan, title: An toàn, order: 1}\n", "utf-8")
+    (tmp_path / "so-mau.yaml").write_text(
+        """id: so-mau
+title: Số trong lời giải thích
+track: an-toan
+order: 1
+minutes: 2
+steps:
+  - id: hoi
+    quiz:
+      ask: Ai gọi xin mã thì Bác làm gì?
+      options:
+        - text: Đọc mã cho họ
+          explain: Không. Mã mẫu 246810 trong tin nhắn cũng không đọc cho ai.
+        - text: Không đưa, cúp máy
+          correct: true
+          explain: Đúng rồi.
+  - id: ket
+    say: Xong rồi.
+""",
+        "utf-8",
+    )
+    tutor = await make_tutor(db_url, tmp_path)
+    try:
+        chat = Chat(tutor)
+        await chat.say("/start l-so-mau")
+        assert not texts(await chat.say("246810")).startswith("⚠️")  # written in the lesson
+        assert texts(await chat.say("135790")).startswith("⚠️")  # any other six digits look like an OTP
+    finally:
+        await tutor.db.close()
