@@ -21,6 +21,9 @@ import pytest
 from bot.config import load_settings
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Start
+from bot.store import Database
+from bot.store.models import Progress, StepEvent
+from bot.store.stats import Stats, Window
 from tests.conftest import LESSONS, make_tutor
 from tests.support.campaign import press
 from tests.support.clock import Clock as FrozenClock
@@ -633,3 +636,89 @@ def test_bad_report_arguments_get_one_line_before_any_work(
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr.splitlines() == [message.format(tmp=tmp_path)]  # no traceback, no "[1/7] summary…"
     assert not database.exists()  # the database was not even opened
+
+
+# --- the definitions, on rows written directly (every edge in one small table) -------------------
+
+DAY = Window(None, T0, T0 + timedelta(days=1))
+
+
+async def rows_for_definitions(db: Database) -> dict[str, int]:
+    """Two lessons, three learners and a volunteer who also learns, on 2 November (local)."""
+    async with db.transaction() as repo:
+        await repo.upsert_unit("hn-a", "Phường A", None, "xa")
+        people = {}
+        for name, role in (("an", "learner"), ("binh", "learner"), ("cuc", "learner"), ("tnv", "volunteer")):
+            people[name] = (await repo.grant("console", name, role, "hn-a", T0)).id
+        session = repo.session
+        for name, lesson, furthest, minutes in (
+            ("an", "bai-a", 2, 10),  # completed in 10 minutes
+            ("binh", "bai-a", 0, None),  # stopped at the first step
+            ("cuc", "bai-b", 0, None),  # the first step of another lesson
+            ("tnv", "bai-a", 2, 5),  # a volunteer: never a learner
+        ):
+            session.add(
+                Progress(
+                    user_id=people[name],
+                    lesson_id=lesson,
+                    step_id="chao",
+                    started_at=T0,
+                    updated_at=T0,
+                    first_started_at=T0,
+                    first_completed_at=T0 + timedelta(minutes=minutes) if minutes else None,
+                    furthest_step=furthest,
+                )
+            )
+        for name, lesson, step, kind, correct, attempt in (
+            ("an", "bai-a", "hoi-1", "answer", True, 1),
+            ("binh", "bai-a", "hoi-1", "answer", False, 1),
+            ("binh", "bai-a", "hoi-1", "answer", True, 2),  # a second try: not a first try
+            ("an", "bai-a", "hoi-2", "answer", False, 1),
+            ("cuc", "bai-b", "hoi-1", "answer", True, 1),
+            ("an", "bai-a", "hoi-1", "recheck", False, 1),  # a re-check days later: not a first try
+            ("an", "bai-a", "chao", "answer", None, 1),  # «tiếp tục» on a plain step: not a quiz answer
+            ("tnv", "bai-a", "hoi-1", "answer", False, 1),  # a volunteer's answer
+        ):
+            session.add(
+                StepEvent(
+                    user_id=people[name],
+                    lesson_id=lesson,
+                    step_id=step,
+                    kind=kind,
+                    correct=correct,
+                    attempt=attempt,
+                    at=T0 + timedelta(minutes=1),
+                )
+            )
+    return people
+
+
+async def test_funnel_and_first_tries_follow_their_definitions(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    try:
+        await rows_for_definitions(db)
+        async with db.reader() as repo:
+            stats = Stats(repo.session)
+            funnel = await stats.funnel(DAY)
+            lessons = await stats.lessons(DAY)
+            other_day = await stats.lessons(Window(None, T0 + timedelta(days=1), T0 + timedelta(days=2)))
+    finally:
+        await db.close()
+    zero = {"reached": 0, "first_try": 0, "first_try_correct": 0}
+    # Reached a step = learners who got to it or further, per lesson; first tries per quiz step.
+    assert funnel == {
+        ("bai-a", 0): {**zero, "reached": 2},
+        ("bai-a", 1): {**zero, "reached": 1},
+        ("bai-a", 2): {**zero, "reached": 1},
+        ("bai-b", 0): {**zero, "reached": 1},
+        ("bai-a", "hoi-1"): {**zero, "first_try": 2, "first_try_correct": 1},
+        ("bai-a", "hoi-2"): {**zero, "first_try": 1, "first_try_correct": 0},
+        ("bai-b", "hoi-1"): {**zero, "first_try": 1, "first_try_correct": 1},
+    }
+    assert lessons["bai-a"].pop("median_minutes") == pytest.approx(10.0, abs=0.01)  # an's, not tnv's 5
+    assert lessons == {
+        "bai-a": {"started": 2, "completed": 1, "first_try_answers": 3, "first_try_correct": 1},
+        "bai-b": {"started": 1, "completed": 0, "first_try_answers": 1, "first_try_correct": 1},
+    }
+    assert other_day == {}
