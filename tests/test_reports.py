@@ -22,7 +22,7 @@ from bot.config import load_settings
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Start
 from bot.store import Database
-from bot.store.models import Progress, StepEvent
+from bot.store.models import Class, ClassSession, Enrollment, HelpRequest, Progress, StepEvent
 from bot.store.stats import Stats, Window
 from tests.conftest import LESSONS, make_tutor
 from tests.support.campaign import press
@@ -165,7 +165,9 @@ def _report_here(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     from bot.cli.report import run
 
     parsed = build_parser().parse_args(["report", "--config", str(CONFIG), *args])
-    settings = load_settings(CONFIG, env={"HOCVUSO_DATABASE_URL": db_url, "HOCVUSO_LESSONS_DIR": str(LESSONS)})
+    settings = load_settings(
+        CONFIG, env={"HOCVUSO_DATABASE_URL": db_url, "HOCVUSO_LESSONS_DIR": str(LESSONS)}
+    )
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = run(parsed, settings)
@@ -309,11 +311,15 @@ async def test_by_unit_and_step_text(seeded, db_url: str) -> None:
     ]
 
 
-async def test_the_workbook_has_every_sheet_with_the_seeded_figures(seeded, db_url: str, tmp_path: Path) -> None:
+async def test_the_workbook_has_every_sheet_with_the_seeded_figures(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
     # In this process, like the other reports here: a subprocess's figures are out of reach of
     # mutation testing (the real command runs as a process in test_bad_report_arguments…).
     out = tmp_path / "r.xlsx"
-    proc = await asyncio.to_thread(run_report, db_url, "--format", "xlsx", "--out", str(out), "--mask-names", *PERIOD)
+    proc = await asyncio.to_thread(
+        run_report, db_url, "--format", "xlsx", "--out", str(out), "--mask-names", *PERIOD
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[12/12] partner" in proc.stderr  # progress on the terminal
     book = openpyxl.load_workbook(out)
@@ -722,3 +728,79 @@ async def test_funnel_and_first_tries_follow_their_definitions(db_url: str) -> N
         "bai-b": {"started": 1, "completed": 0, "first_try_answers": 1, "first_try_correct": 1},
     }
     assert other_day == {}
+
+
+async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    try:
+        people = await rows_for_definitions(db)
+        async with db.transaction() as repo:
+            await repo.upsert_unit("hn-b", "Xã B", None, "xa")
+            other = await repo.grant("console", "dung", "learner", "hn-b", T0)
+            session = repo.session
+            # Created first, in the unit listed second.
+            village = Class(
+                code="c-b",
+                short_code="B1",
+                name="Lớp B",
+                unit_id="hn-b",
+                volunteer_id=people["tnv"],
+                created_at=T0,
+            )
+            ward = Class(
+                code="c-a",
+                short_code="A1",
+                name="Lớp A",
+                unit_id="hn-a",
+                volunteer_id=people["tnv"],
+                created_at=T0,
+            )
+            session.add_all([village, ward])
+            await session.flush()
+            for klass in (village, ward):
+                session.add(
+                    ClassSession(
+                        class_id=klass.id,
+                        code=f"s-{klass.code}",
+                        short_code=f"S{klass.short_code}",
+                        held_at=T0 + timedelta(hours=1),
+                        created_at=T0,
+                    )
+                )
+            for klass, person, joined in (
+                (ward, people["an"], T0),
+                (ward, people["binh"], DAY.until),  # joined as the period ended: after it
+                (ward, people["tnv"], T0),  # a volunteer who typed the code: not a learner
+                (village, people["cuc"], T0),
+                (village, other.id, T0),
+            ):
+                session.add(Enrollment(class_id=klass.id, user_id=person, joined_at=joined))
+            for unit, learner, minutes in (("hn-a", "an", 30), ("hn-a", "binh", 50), ("hn-b", "cuc", 10)):
+                session.add(
+                    HelpRequest(
+                        learner_id=people[learner],
+                        unit_id=unit,
+                        status="answered",
+                        created_at=T0,
+                        answered_at=T0 + timedelta(minutes=minutes),
+                    )
+                )
+            session.add(HelpRequest(learner_id=people["an"], unit_id="hn-a", status="open", created_at=T0))
+        async with db.reader() as repo:
+            stats = Stats(repo.session)
+            classes = await stats.classes(DAY, DAY.until)
+            ward_only = await stats.help_summary(Window(["hn-a"], DAY.since, DAY.until))
+            everywhere = await stats.help_summary(DAY)
+    finally:
+        await db.close()
+    # Listed by unit, then by creation; learners joined by the period's end; their completions.
+    assert [(c["name"], c["unit_id"], c["learners"], c["completions"]) for c in classes] == [
+        ("Lớp A", "hn-a", 1, 1),
+        ("Lớp B", "hn-b", 2, 0),
+    ]
+    # Median minutes to the first answer, of the requests answered, in the scope.
+    assert ward_only["open"] == 1
+    assert ward_only["median_answer_minutes"] == pytest.approx(40.0, abs=0.01)
+    assert everywhere["open"] == 1
+    assert everywhere["median_answer_minutes"] == pytest.approx(30.0, abs=0.01)

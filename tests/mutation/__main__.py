@@ -132,11 +132,13 @@ def score(names: list[str]) -> int:
 
 
 def survivors(name: str, work: Path) -> list[str]:
-    """The group's mutants that survived (or had no test) in the last run."""
+    """The group's mutants that survived the last run, had no test, or were not checked yet (new,
+    or their function changed since)."""
     return sorted(
         m
         for m, s in results(work).items()
-        if s in ("survived", "no tests") and any(fnmatch.fnmatch(m, p) for p in GROUPS[name].mutants)
+        if s in ("survived", "no tests", "not checked")
+        and any(fnmatch.fnmatch(m, p) for p in GROUPS[name].mutants)
     )
 
 
