@@ -262,8 +262,9 @@ async def test_pending_counts_one_users_unsent_messages(db: Database) -> None:
 
 
 async def test_sent_messages_are_pruned_only_when_old(db: Database) -> None:
-    """Sent or given up before the cutoff, or never sent before the stale cutoff: gone; the rest,
-    edges included, kept (by when each message was queued)."""
+    """Pruning goes by when a message was queued (the created_at index, never a scan): one sent or
+    given up and queued before the cut-off goes; one queued at or after it stays; one never sent
+    stays until its own, earlier cut-off (a channel switched off)."""
     (lan,) = (await people(db, "lan")).values()
     stale = T0 - timedelta(seconds=1)
     async with db.transaction() as repo:

@@ -41,6 +41,18 @@ async def test_each_role_is_welcomed_as_what_it_is(tutor, clock) -> None:
     assert replies[0].text.startswith("Chào Bác! Cháu là Học vụ số")
 
 
+async def test_text_not_understood_is_answered_in_each_roles_own_address(tutor, clock) -> None:
+    await setup_units(tutor, clock.now)
+    org = Chat(tutor, Actor("console", "org-hn", "Chị Hà"))
+    minh = await make_volunteer(org, "tnv-minh", "Minh", "hn-phuc-xa")
+    lan = org.person("lan", "Bà Lan")
+    await lan.say("/start")
+    for chat, expected in ((org, "Chưa rõ ý bạn."), (minh, "Chưa rõ ý bạn."), (lan, "Cháu chưa hiểu ý Bác.")):
+        replies = await chat.say("abc xyz")
+        assert replies[0].text.startswith(expected), replies[0].text
+        assert ("Bác" in replies[0].text) is (chat is lan)
+
+
 async def test_id_shows_ones_own_channel_and_id(tutor) -> None:
     lan = Chat(tutor, Actor("console", "lan", "Bà Lan"))
     await lan.say("/start")

@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from bot.config import ConfigError, load_settings
 from bot.core.engine import Tutor
 from bot.core.events import Actor
-from bot.store.models import AppSecret, Outbox, WebSession, WebToken
+from bot.store.models import AppSecret, Outbox, SupportEntry, User, WebSession, WebToken
 from bot.web.app import cookie_secret
 from tests.support.clock import Clock
 from tests.support.dialog import Chat
@@ -157,7 +158,9 @@ async def test_baocao_on_zalo_is_a_one_time_download_link(tutor: Tutor, clock: C
         assert (await on_telegram.say("/baocao"))[0].text.startswith("⏳")  # built after the turn
         await tutor.drain()
         async with tutor.db.reader() as repo:
-            payloads = (await repo.session.execute(select(Outbox.payload).where(Outbox.user_id == user_id))).scalars()
+            payloads = (
+                await repo.session.execute(select(Outbox.payload).where(Outbox.user_id == user_id))
+            ).scalars()
             assert any("document" in payload for payload in payloads)
 
 
@@ -204,6 +207,28 @@ async def test_every_download_equals_the_cli_and_bad_days_are_explained(
 ) -> None:
     tutor, _clock = seeded
     org = Chat(tutor, Actor("console", "org-a", ""))
+    # Support logged face to face in two different weeks (Sunday 1 and Tuesday 3 November, local),
+    # in the organizer's commune and in another one (outside the scope: not counted).
+    async with tutor.db.transaction() as repo:
+        volunteer = (
+            (await repo.session.execute(select(User.id).where(User.role == "volunteer"))).scalars().first()
+        )
+        for unit_id, people, at in (
+            ("hn-a", 3, datetime(2026, 11, 1, 3)),
+            ("hn-a", 2, datetime(2026, 11, 3, 3)),
+            ("hn-a", 1, datetime(2026, 11, 3, 4)),
+            ("hn-b", 7, datetime(2026, 11, 3, 3)),
+        ):
+            repo.session.add(
+                SupportEntry(
+                    volunteer_id=volunteer,
+                    kind="vneid",
+                    place="center",
+                    people=people,
+                    unit_id=unit_id,
+                    created_at=at,
+                )
+            )
     # The period ends before the test's (frozen) now, so "now" is its end for the CLI process too.
     days = ["--since", "2026-11-01", "--until", "2026-11-04"]
     async with dashboard(tutor) as base, httpx.AsyncClient() as client:
@@ -238,8 +263,11 @@ async def test_every_download_equals_the_cli_and_bad_days_are_explained(
             ("new_learners", "learners"),
             ("lessons_started", "lessons_started"),
             ("lessons_completed", "completions"),
+            ("classes_held", "classes_held"),  # each class held in one week of this period
+            ("people_supported", "people_supported"),
         ):
             assert sum(int(w[week_column]) for w in weeks) == int(totals[metric]) > 0, metric
+        assert [int(w["people_supported"]) for w in weeks] == [3, 3]  # Sunday's week, then Tuesday's
         assert "week" in (await client.get(f"{base}/tai/week.csv")).headers["content-disposition"]
         workbook = await client.get(f"{base}/tai/bao-cao.xlsx{query}")
         out = tmp_path / "cli.xlsx"

@@ -304,7 +304,8 @@ class Tutor:
         if code is not None:
             await codes.redeem(turn, code, typed=True)
             return
-        await self._unknown(turn, turn.w("unknown_text"))
+        staff = turn.user.role in ("volunteer", "organizer")
+        await self._unknown(turn, turn.w("unknown_text_staff" if staff else "unknown_text"))
 
     async def _pending_input(self, turn: Turn, text: str) -> bool:
         """A screen that waits for free text (a volunteer's answer, a class name) takes it first."""

@@ -89,6 +89,8 @@ TEXTS: dict[str, str] = {
     # misunderstandings
     "unknown_text": "Cháu chưa hiểu ý {b}. {b} bấm một nút bên dưới, hoặc gõ số (ví dụ: 1).",
     "unknown_text_no_choices": "Cháu chưa hiểu ý {b}. {b} gõ «menu» để xem các việc có thể làm nhé.",
+    # Volunteers and organizers (youth-union members) are addressed as «bạn», as in their own screens.
+    "unknown_text_staff": "Chưa rõ ý bạn. Bạn bấm một nút bên dưới, hoặc gõ số (ví dụ: 1).",
     "unknown_command": "Cháu chưa biết lệnh này. {b} dùng các nút bên dưới, hoặc gõ «menu».",
     "media": "Cháu chỉ đọc được chữ thôi ạ. {b} bấm một nút bên dưới, hoặc gõ số nhé.",
     "stale_button": "Nút này đã cũ rồi ạ. {b} dùng tin nhắn mới nhất bên dưới nhé.",

@@ -25,6 +25,8 @@ WEEKS = [
     C("new_learners", "Người học mới", width=14),
     C("lessons_started", "Lượt bắt đầu bài", width=16),
     C("lessons_completed", "Lượt học xong", width=14),
+    C("classes_held", "Lớp có buổi học", width=14),
+    C("people_supported", "Lượt người dân được hỗ trợ", width=18),
 ]
 HELP_AGE_COLUMNS = [
     C("age", "Nhóm (mã)", "text", 10),
@@ -108,6 +110,8 @@ class DashboardBuilder:
                     figures["new_learners"].get(number, 0),
                     figures["started"].get(number, 0),
                     figures["completed"].get(number, 0),
+                    figures["classes_held"].get(number, 0),
+                    figures["people_supported"].get(number, 0),
                 ]
             )
         return table

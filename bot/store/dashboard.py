@@ -9,10 +9,32 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, and_, bindparam, case, cast, extract, func, or_, select, union_all
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
-from bot.store.models import Class, Enrollment, HelpRequest, Pairing, Progress, User
-from bot.store.stats import Stats, Window
+from bot.store.models import (
+    Class,
+    ClassSession,
+    Enrollment,
+    HelpRequest,
+    Pairing,
+    Progress,
+    SupportEntry,
+    User,
+)
+from bot.store.stats import Stats, Window, held_sessions, in_period
 
 WEEK = timedelta(days=7)
 # Open help requests by how long they have waited: (id, upper bound of the age).
@@ -33,12 +55,20 @@ class DashboardStats(Stats):
         return cast((func.julianday(column) - func.julianday(origin)) / 7, Integer)
 
     async def weekly(self, window: Window, start: datetime, weeks: int) -> dict[str, dict[int, int]]:
-        """Per week number since `start`: new learners, first starts and first completions of lessons."""
+        """Per week number since `start`: new learners, first starts and first completions of lessons,
+        classes that held a session that week and people supported face to face (the campaign's
+        definitions: bot/store/campaign_stats.py — a class in its unit, support where it happened)."""
         end = start + weeks * WEEK
         since = max(start, window.since) if window.since else start
         until = min(end, window.until) if window.until else end
         bounded = Window(window.scope, since, until)
-        result: dict[str, dict[int, int]] = {"new_learners": {}, "started": {}, "completed": {}}
+        result: dict[str, dict[int, int]] = {
+            "new_learners": {},
+            "started": {},
+            "completed": {},
+            "classes_held": {},
+            "people_supported": {},
+        }
         # A learner counts in the week they became one: their first lesson start or class joined,
         # whichever came first (`Stats._is_learner`, "new in the period", week by week).
         firsts = union_all(
@@ -72,6 +102,27 @@ class DashboardStats(Stats):
             )
             for number, count in rows.all():
                 result[key][int(number)] = int(count)
+        week = self._week_of(ClassSession.held_at, start)
+        held = (
+            select(week, func.count(distinct(ClassSession.class_id)))
+            .join(Class, Class.id == ClassSession.class_id)
+            .where(*held_sessions(bounded))
+            .group_by(week)
+        )
+        if window.scope is not None:
+            held = held.where(Class.unit_id.in_(window.scope))
+        for number, count in (await self.session.execute(held)).all():
+            result["classes_held"][int(number)] = int(count)
+        week = self._week_of(SupportEntry.created_at, start)
+        supported = (
+            select(week, func.sum(SupportEntry.people))
+            .where(*in_period(SupportEntry.created_at, bounded))
+            .group_by(week)
+        )
+        if window.scope is not None:
+            supported = supported.where(SupportEntry.unit_id.in_(window.scope))
+        for number, people in (await self.session.execute(supported)).all():
+            result["people_supported"][int(number)] = int(people or 0)
         return result
 
     def _help_scope(self, query: Any, window: Window) -> Any:

@@ -1,4 +1,4 @@
-"""Xu hướng: new learners, lessons started and completed, week by week (a chart, and the numbers
+"""Xu hướng: new learners, lessons started and completed, classes held and people supported, week by week (a chart, and the numbers
 as a table that needs no script)."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ async def trends(request: Request) -> Response:
                 {"label": "Người học mới", "data": weeks.column("new_learners")},
                 {"label": "Lượt học xong", "data": weeks.column("lessons_completed")},
                 {"label": "Lượt bắt đầu bài", "data": weeks.column("lessons_started")},
+                {"label": "Lớp có buổi học", "data": weeks.column("classes_held")},
+                {"label": "Lượt người dân được hỗ trợ", "data": weeks.column("people_supported")},
             ],
         }
         context = await v.context(table=view(weeks, csv=v.csv("week")), chart=chart)

@@ -8,7 +8,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
-  var colors = ["#1f6f43", "#b3541e", "#3a5a9b"];
+  var colors = ["#1f6f43", "#b3541e", "#3a5a9b", "#7a4b94", "#8a6d00"];
   window.Chart.defaults.font.size = 15;
   window.Chart.defaults.color = "#1b1b1b";
   new window.Chart(canvas, {
