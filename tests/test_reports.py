@@ -186,6 +186,207 @@ def run_report_process(db_url: str, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+# --- the definitions, on rows written directly (every edge in one small table) -------------------
+
+DAY = Window(None, T0, T0 + timedelta(days=1))
+
+
+async def rows_for_definitions(db: Database) -> dict[str, int]:
+    """Two lessons, three learners and a volunteer who also learns, on 2 November (local)."""
+    async with db.transaction() as repo:
+        await repo.upsert_unit("hn-a", "Phường A", None, "xa")
+        people = {}
+        for name, role in (("an", "learner"), ("binh", "learner"), ("cuc", "learner"), ("tnv", "volunteer")):
+            people[name] = (await repo.grant("console", name, role, "hn-a", T0)).id
+        session = repo.session
+        for name, lesson, furthest, minutes in (
+            ("an", "bai-a", 2, 10),  # completed in 10 minutes
+            ("binh", "bai-a", 0, None),  # stopped at the first step
+            ("cuc", "bai-b", 0, None),  # the first step of another lesson
+            ("tnv", "bai-a", 2, 5),  # a volunteer: never a learner
+        ):
+            session.add(
+                Progress(
+                    user_id=people[name],
+                    lesson_id=lesson,
+                    step_id="chao",
+                    started_at=T0,
+                    updated_at=T0,
+                    first_started_at=T0,
+                    first_completed_at=T0 + timedelta(minutes=minutes) if minutes else None,
+                    furthest_step=furthest,
+                )
+            )
+        for name, lesson, step, kind, correct, attempt in (
+            ("an", "bai-a", "hoi-1", "answer", True, 1),
+            ("binh", "bai-a", "hoi-1", "answer", False, 1),
+            ("binh", "bai-a", "hoi-1", "answer", True, 2),  # a second try: not a first try
+            ("an", "bai-a", "hoi-2", "answer", False, 1),
+            ("cuc", "bai-b", "hoi-1", "answer", True, 1),
+            ("an", "bai-a", "hoi-1", "recheck", False, 1),  # a re-check days later: not a first try
+            ("an", "bai-a", "chao", "answer", None, 1),  # «tiếp tục» on a plain step: not a quiz answer
+            ("tnv", "bai-a", "hoi-1", "answer", False, 1),  # a volunteer's answer
+        ):
+            session.add(
+                StepEvent(
+                    user_id=people[name],
+                    lesson_id=lesson,
+                    step_id=step,
+                    kind=kind,
+                    correct=correct,
+                    attempt=attempt,
+                    at=T0 + timedelta(minutes=1),
+                )
+            )
+    return people
+
+
+async def test_funnel_and_first_tries_follow_their_definitions(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    try:
+        await rows_for_definitions(db)
+        async with db.reader() as repo:
+            stats = Stats(repo.session)
+            funnel = await stats.funnel(DAY)
+            lessons = await stats.lessons(DAY)
+            other_day = await stats.lessons(Window(None, T0 + timedelta(days=1), T0 + timedelta(days=2)))
+    finally:
+        await db.close()
+    zero = {"reached": 0, "first_try": 0, "first_try_correct": 0}
+    # Reached a step = learners who got to it or further, per lesson; first tries per quiz step.
+    assert funnel == {
+        ("bai-a", 0): {**zero, "reached": 2},
+        ("bai-a", 1): {**zero, "reached": 1},
+        ("bai-a", 2): {**zero, "reached": 1},
+        ("bai-b", 0): {**zero, "reached": 1},
+        ("bai-a", "hoi-1"): {**zero, "first_try": 2, "first_try_correct": 1},
+        ("bai-a", "hoi-2"): {**zero, "first_try": 1, "first_try_correct": 0},
+        ("bai-b", "hoi-1"): {**zero, "first_try": 1, "first_try_correct": 1},
+    }
+    assert lessons["bai-a"].pop("median_minutes") == pytest.approx(10.0, abs=0.01)  # an's, not tnv's 5
+    assert lessons == {
+        "bai-a": {"started": 2, "completed": 1, "first_try_answers": 3, "first_try_correct": 1},
+        "bai-b": {"started": 1, "completed": 0, "first_try_answers": 1, "first_try_correct": 1},
+    }
+    assert other_day == {}
+
+
+async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    try:
+        people = await rows_for_definitions(db)
+        async with db.transaction() as repo:
+            await repo.upsert_unit("hn-b", "Xã B", None, "xa")
+            other = await repo.grant("console", "dung", "learner", "hn-b", T0)
+            session = repo.session
+            # Created first, in the unit listed second.
+            village = Class(
+                code="c-b",
+                short_code="B1",
+                name="Lớp B",
+                unit_id="hn-b",
+                volunteer_id=people["tnv"],
+                created_at=T0,
+            )
+            ward = Class(
+                code="c-a",
+                short_code="A1",
+                name="Lớp A",
+                unit_id="hn-a",
+                volunteer_id=people["tnv"],
+                created_at=T0,
+            )
+            session.add_all([village, ward])
+            await session.flush()
+            for klass in (village, ward):
+                session.add(
+                    ClassSession(
+                        class_id=klass.id,
+                        code=f"s-{klass.code}",
+                        short_code=f"S{klass.short_code}",
+                        held_at=T0 + timedelta(hours=1),
+                        created_at=T0,
+                    )
+                )
+            for klass, person, joined in (
+                (ward, people["an"], T0),
+                (ward, people["binh"], DAY.until),  # joined as the period ended: after it
+                (ward, people["tnv"], T0),  # a volunteer who typed the code: not a learner
+                (village, people["cuc"], T0),
+                (village, other.id, T0),
+            ):
+                session.add(Enrollment(class_id=klass.id, user_id=person, joined_at=joined))
+            for unit, learner, minutes in (("hn-a", "an", 30), ("hn-a", "binh", 50), ("hn-b", "cuc", 10)):
+                session.add(
+                    HelpRequest(
+                        learner_id=people[learner],
+                        unit_id=unit,
+                        status="answered",
+                        created_at=T0,
+                        answered_at=T0 + timedelta(minutes=minutes),
+                    )
+                )
+            session.add(HelpRequest(learner_id=people["an"], unit_id="hn-a", status="open", created_at=T0))
+            # A learner since the day before: a learner in the period, not a new one.
+            em = await repo.grant("console", "em", "learner", "hn-b", T0)
+            session.add(
+                Progress(
+                    user_id=em.id,
+                    lesson_id="bai-a",
+                    step_id="chao",
+                    started_at=T0,
+                    updated_at=T0,
+                    first_started_at=T0 - timedelta(days=1),
+                )
+            )
+            week_before = DAY.until - timedelta(days=7)
+            for user_id, last in (
+                (people["binh"], week_before - timedelta(seconds=1)),
+                (people["cuc"], week_before),
+            ):
+                (await repo.user(user_id)).last_active_at = last
+        async with db.reader() as repo:
+            stats = Stats(repo.session)
+            classes = await stats.classes(DAY, DAY.until)
+            ward_only = await stats.help_summary(Window(["hn-a"], DAY.since, DAY.until))
+            everywhere = await stats.help_summary(DAY)
+            units = await stats.per_unit(DAY, DAY.until)
+            ward_units = await stats.per_unit(Window(["hn-a"], DAY.since, DAY.until), DAY.until)
+    finally:
+        await db.close()
+    # Listed by unit, then by creation; learners joined by the period's end; their completions.
+    assert [(c["name"], c["unit_id"], c["learners"], c["completions"]) for c in classes] == [
+        ("Lớp A", "hn-a", 1, 1),
+        ("Lớp B", "hn-b", 2, 0),
+    ]
+    # Median minutes to the first answer, of the requests answered, in the scope.
+    assert ward_only["open"] == 1
+    assert ward_only["median_answer_minutes"] == pytest.approx(40.0, abs=0.01)
+    assert everywhere["open"] == 1
+    assert everywhere["median_answer_minutes"] == pytest.approx(30.0, abs=0.01)
+    # Per unit: new learners in the period (not em, a learner since the day before; not the
+    # volunteer); active in the 7 days up to the period's end (binh one second too early); lessons
+    # first started and completed in it; classes held; volunteers; open help requests.
+    assert units == {
+        "hn-a": {
+            "learners": 3,
+            "active_7d": 2,
+            "started": 3,
+            "completed": 1,
+            "classes": 1,
+            "volunteers": 1,
+            "help_open": 1,
+        },
+        "hn-b": {"learners": 1, "active_7d": 2, "classes": 1},
+    }
+    assert ward_units == {"hn-a": units["hn-a"]}
+
+
+# --- the seeded campaign, through the report command ---------------------------------------------
+
+
 async def test_by_lesson_csv_gives_the_seeded_counts(seeded, db_url: str) -> None:
     proc = await asyncio.to_thread(run_report, db_url, "--by", "lesson", "--format", "csv", *PERIOD)
     assert proc.returncode == 0, proc.stderr
@@ -642,165 +843,3 @@ def test_bad_report_arguments_get_one_line_before_any_work(
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr.splitlines() == [message.format(tmp=tmp_path)]  # no traceback, no "[1/7] summary…"
     assert not database.exists()  # the database was not even opened
-
-
-# --- the definitions, on rows written directly (every edge in one small table) -------------------
-
-DAY = Window(None, T0, T0 + timedelta(days=1))
-
-
-async def rows_for_definitions(db: Database) -> dict[str, int]:
-    """Two lessons, three learners and a volunteer who also learns, on 2 November (local)."""
-    async with db.transaction() as repo:
-        await repo.upsert_unit("hn-a", "Phường A", None, "xa")
-        people = {}
-        for name, role in (("an", "learner"), ("binh", "learner"), ("cuc", "learner"), ("tnv", "volunteer")):
-            people[name] = (await repo.grant("console", name, role, "hn-a", T0)).id
-        session = repo.session
-        for name, lesson, furthest, minutes in (
-            ("an", "bai-a", 2, 10),  # completed in 10 minutes
-            ("binh", "bai-a", 0, None),  # stopped at the first step
-            ("cuc", "bai-b", 0, None),  # the first step of another lesson
-            ("tnv", "bai-a", 2, 5),  # a volunteer: never a learner
-        ):
-            session.add(
-                Progress(
-                    user_id=people[name],
-                    lesson_id=lesson,
-                    step_id="chao",
-                    started_at=T0,
-                    updated_at=T0,
-                    first_started_at=T0,
-                    first_completed_at=T0 + timedelta(minutes=minutes) if minutes else None,
-                    furthest_step=furthest,
-                )
-            )
-        for name, lesson, step, kind, correct, attempt in (
-            ("an", "bai-a", "hoi-1", "answer", True, 1),
-            ("binh", "bai-a", "hoi-1", "answer", False, 1),
-            ("binh", "bai-a", "hoi-1", "answer", True, 2),  # a second try: not a first try
-            ("an", "bai-a", "hoi-2", "answer", False, 1),
-            ("cuc", "bai-b", "hoi-1", "answer", True, 1),
-            ("an", "bai-a", "hoi-1", "recheck", False, 1),  # a re-check days later: not a first try
-            ("an", "bai-a", "chao", "answer", None, 1),  # «tiếp tục» on a plain step: not a quiz answer
-            ("tnv", "bai-a", "hoi-1", "answer", False, 1),  # a volunteer's answer
-        ):
-            session.add(
-                StepEvent(
-                    user_id=people[name],
-                    lesson_id=lesson,
-                    step_id=step,
-                    kind=kind,
-                    correct=correct,
-                    attempt=attempt,
-                    at=T0 + timedelta(minutes=1),
-                )
-            )
-    return people
-
-
-async def test_funnel_and_first_tries_follow_their_definitions(db_url: str) -> None:
-    db = Database(db_url)
-    await db.migrate()
-    try:
-        await rows_for_definitions(db)
-        async with db.reader() as repo:
-            stats = Stats(repo.session)
-            funnel = await stats.funnel(DAY)
-            lessons = await stats.lessons(DAY)
-            other_day = await stats.lessons(Window(None, T0 + timedelta(days=1), T0 + timedelta(days=2)))
-    finally:
-        await db.close()
-    zero = {"reached": 0, "first_try": 0, "first_try_correct": 0}
-    # Reached a step = learners who got to it or further, per lesson; first tries per quiz step.
-    assert funnel == {
-        ("bai-a", 0): {**zero, "reached": 2},
-        ("bai-a", 1): {**zero, "reached": 1},
-        ("bai-a", 2): {**zero, "reached": 1},
-        ("bai-b", 0): {**zero, "reached": 1},
-        ("bai-a", "hoi-1"): {**zero, "first_try": 2, "first_try_correct": 1},
-        ("bai-a", "hoi-2"): {**zero, "first_try": 1, "first_try_correct": 0},
-        ("bai-b", "hoi-1"): {**zero, "first_try": 1, "first_try_correct": 1},
-    }
-    assert lessons["bai-a"].pop("median_minutes") == pytest.approx(10.0, abs=0.01)  # an's, not tnv's 5
-    assert lessons == {
-        "bai-a": {"started": 2, "completed": 1, "first_try_answers": 3, "first_try_correct": 1},
-        "bai-b": {"started": 1, "completed": 0, "first_try_answers": 1, "first_try_correct": 1},
-    }
-    assert other_day == {}
-
-
-async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
-    db = Database(db_url)
-    await db.migrate()
-    try:
-        people = await rows_for_definitions(db)
-        async with db.transaction() as repo:
-            await repo.upsert_unit("hn-b", "Xã B", None, "xa")
-            other = await repo.grant("console", "dung", "learner", "hn-b", T0)
-            session = repo.session
-            # Created first, in the unit listed second.
-            village = Class(
-                code="c-b",
-                short_code="B1",
-                name="Lớp B",
-                unit_id="hn-b",
-                volunteer_id=people["tnv"],
-                created_at=T0,
-            )
-            ward = Class(
-                code="c-a",
-                short_code="A1",
-                name="Lớp A",
-                unit_id="hn-a",
-                volunteer_id=people["tnv"],
-                created_at=T0,
-            )
-            session.add_all([village, ward])
-            await session.flush()
-            for klass in (village, ward):
-                session.add(
-                    ClassSession(
-                        class_id=klass.id,
-                        code=f"s-{klass.code}",
-                        short_code=f"S{klass.short_code}",
-                        held_at=T0 + timedelta(hours=1),
-                        created_at=T0,
-                    )
-                )
-            for klass, person, joined in (
-                (ward, people["an"], T0),
-                (ward, people["binh"], DAY.until),  # joined as the period ended: after it
-                (ward, people["tnv"], T0),  # a volunteer who typed the code: not a learner
-                (village, people["cuc"], T0),
-                (village, other.id, T0),
-            ):
-                session.add(Enrollment(class_id=klass.id, user_id=person, joined_at=joined))
-            for unit, learner, minutes in (("hn-a", "an", 30), ("hn-a", "binh", 50), ("hn-b", "cuc", 10)):
-                session.add(
-                    HelpRequest(
-                        learner_id=people[learner],
-                        unit_id=unit,
-                        status="answered",
-                        created_at=T0,
-                        answered_at=T0 + timedelta(minutes=minutes),
-                    )
-                )
-            session.add(HelpRequest(learner_id=people["an"], unit_id="hn-a", status="open", created_at=T0))
-        async with db.reader() as repo:
-            stats = Stats(repo.session)
-            classes = await stats.classes(DAY, DAY.until)
-            ward_only = await stats.help_summary(Window(["hn-a"], DAY.since, DAY.until))
-            everywhere = await stats.help_summary(DAY)
-    finally:
-        await db.close()
-    # Listed by unit, then by creation; learners joined by the period's end; their completions.
-    assert [(c["name"], c["unit_id"], c["learners"], c["completions"]) for c in classes] == [
-        ("Lớp A", "hn-a", 1, 1),
-        ("Lớp B", "hn-b", 2, 0),
-    ]
-    # Median minutes to the first answer, of the requests answered, in the scope.
-    assert ward_only["open"] == 1
-    assert ward_only["median_answer_minutes"] == pytest.approx(40.0, abs=0.01)
-    assert everywhere["open"] == 1
-    assert everywhere["median_answer_minutes"] == pytest.approx(30.0, abs=0.01)

@@ -67,7 +67,28 @@ GROUPS: dict[str, Group] = {
             "tests/test_security_privacy.py",
         ),
     ),
-    "stats": Group(("bot.store.stats.*",), ("tests/test_reports.py",)),
+    # The aggregates behind the README's definitions; not the roster (`learners`, one row per
+    # learner with their class and volunteer: a listing, no definition of its own).
+    "stats": Group(
+        (
+            "bot.store.stats.x_*",
+            "bot.store.stats.xǁStatsǁ_*",
+            *(
+                f"bot.store.stats.xǁStatsǁ{name}__*"
+                for name in (
+                    "lessons",
+                    "completion_minutes",
+                    "funnel",
+                    "units",
+                    "per_unit",
+                    "classes",
+                    "volunteers",
+                    "help_summary",
+                )
+            ),
+        ),
+        ("tests/test_reports.py",),
+    ),
 }
 
 
