@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.app import build_router
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Text
 from bot.core.flood import ChatLimiter
 from bot.features.classes.texts import T as CLASS_TEXTS
+from bot.text import GLOBAL_WORDS
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
 
@@ -137,10 +139,18 @@ async def test_a_class_name_is_taken_once_and_nothing_else_is_said(tutor: Tutor)
 
 async def test_menu_leaves_the_question_so_the_next_words_are_not_its_answer(tutor: Tutor) -> None:
     chat = await volunteer(tutor)
+    menu = [r.text for r in await chat.say("menu")]  # what «menu» shows when nothing is asked
     await chat.say("/taolop")
-    await chat.say("menu")
+    assert [r.text for r in await chat.say("menu")] == menu  # the same, not the question again
     replies = await chat.say("Lớp điện thoại thôn 3")
     assert CLASS_TEXTS["ask_place"] not in texts(replies) and UNKNOWN_TEXT_STAFF in texts(replies)
+
+
+def test_every_always_available_word_names_an_action() -> None:
+    """«giúp», «nhắc lại», «menu»…: typed anywhere, each leads to its action (none falls through to
+    «chưa hiểu»)."""
+    actions = build_router().actions
+    assert [word for word in GLOBAL_WORDS if word not in actions] == []
 
 
 async def test_a_question_left_behind_by_a_role_taken_away_is_dropped(tutor: Tutor) -> None:
