@@ -4,6 +4,7 @@ when someone's role changes, a chat that writes too fast, work done after the re
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 
@@ -185,6 +186,8 @@ async def test_a_chat_writing_too_fast_gets_one_notice_and_a_pressed_button_a_po
     assert [(d.outbox_id, d.user_id, d.channel, d.external_id) for d in notice + pressed] == [
         (0, 0, "telegram", "7001")
     ] * 2
+    other = Actor("telegram", "7002", "Ông Tư")  # each chat has its own allowance
+    assert TOO_FAST not in texts([d.reply for d in await tutor.handle(other, Text("/start"))])
     now[0] += 1.0
     assert TOO_FAST not in texts([d.reply for d in await tutor.handle(actor, Text("menu"))])
     # The operator's console is never limited.
@@ -258,3 +261,41 @@ steps:
         assert texts(await chat.say("135790")).startswith("⚠️")  # any other six digits look like an OTP
     finally:
         await tutor.db.close()
+
+
+async def test_a_command_leaves_the_question_so_the_next_words_are_not_its_answer(tutor: Tutor) -> None:
+    chat = await volunteer(tutor)
+    await chat.say("/taolop")
+    await chat.say("/start")
+    replies = await chat.say("Lớp điện thoại thôn 3")
+    assert CLASS_TEXTS["ask_place"] not in texts(replies) and UNKNOWN_TEXT_STAFF in texts(replies)
+
+
+async def test_an_organizer_named_in_the_config_is_one_from_their_first_message(db_url: str) -> None:
+    tutor = await make_tutor(db_url, organizers=["console:org-1"])
+    try:
+        first = texts(await Chat(tutor, Actor("console", "org-1", "Hà")).say("xin chào"))
+        assert "Bạn là cán bộ phụ trách" in first and WELCOME not in first
+        other = texts(await Chat(tutor, Actor("console", "org-2", "Hải")).say("xin chào"))
+        assert WELCOME in other  # anyone else starts as a learner
+    finally:
+        await tutor.db.close()
+
+
+async def test_work_a_turn_leaves_for_later_runs_after_its_reply_is_stored(tutor: Tutor) -> None:
+    """Slow work (a workbook) runs after the turn has committed, in the background."""
+    seen: list[int] = []
+
+    async def later_job(user_id: int) -> None:
+        async with tutor.db.reader() as repo:
+            seen.append(await repo.pending_for_user(user_id))  # the turn's reply is stored by now
+
+    async def slow_command(turn, _arg: str) -> None:
+        turn.say("Cháu đang làm, xong cháu gửi ngay ạ.")
+        turn.after_commit(functools.partial(later_job, turn.user.id))
+
+    tutor.router.command("lamsau")(slow_command)
+    replies = await Chat(tutor).say("/lamsau")
+    assert [r.text for r in replies][-1] == "Cháu đang làm, xong cháu gửi ngay ạ."
+    await tutor.drain()
+    assert len(seen) == 1 and seen[0] >= 1
