@@ -22,7 +22,7 @@ from bot.config import load_settings
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Start
 from bot.store import Database
-from bot.store.models import Class, ClassSession, Enrollment, HelpRequest, Progress, StepEvent
+from bot.store.models import Class, ClassSession, Enrollment, HelpRequest, Pairing, Progress, StepEvent
 from bot.store.stats import Stats, Window
 from tests.conftest import LESSONS, make_tutor
 from tests.support.campaign import press
@@ -318,10 +318,20 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
                 (village, other.id, T0),
             ):
                 session.add(Enrollment(class_id=klass.id, user_id=person, joined_at=joined))
-            for unit, learner, minutes in (("hn-a", "an", 30), ("hn-a", "binh", 50), ("hn-b", "cuc", 10)):
+            await repo.upsert_unit("hn-0", "Phường 0", None, "xa")
+            khanh = await repo.grant("console", "khanh", "volunteer", "hn-0", T0)  # listed first: unit hn-0
+            khanh.display_name = "Khánh"
+            (await repo.user(people["tnv"])).display_name = "Minh"
+            session.add(Class(code="c-old", short_code="O1", name="Lớp cũ", unit_id="hn-a", volunteer_id=people["tnv"], created_at=T0 - timedelta(days=1)))  # fmt: skip
+            for unit, learner, minutes, by in (
+                ("hn-a", "an", 30, people["tnv"]),
+                ("hn-a", "binh", 50, people["tnv"]),
+                ("hn-b", "cuc", 10, khanh.id),
+            ):
                 session.add(
                     HelpRequest(
                         learner_id=people[learner],
+                        volunteer_id=by,
                         unit_id=unit,
                         status="answered",
                         created_at=T0,
@@ -341,6 +351,41 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
                     first_started_at=T0 - timedelta(days=1),
                 )
             )
+            # Starts (and completes) after the period: not a learner in it.
+            phuong = await repo.grant("console", "phuong", "learner", "hn-b", T0)
+            session.add(
+                Progress(
+                    user_id=phuong.id,
+                    lesson_id="bai-a",
+                    step_id="chao",
+                    started_at=T0,
+                    updated_at=T0,
+                    first_started_at=DAY.until + timedelta(hours=1),
+                    first_completed_at=DAY.until + timedelta(hours=2),
+                )
+            )
+            for learner, by in (("an", "tnv"), ("cuc", "tnv")):
+                session.add(Pairing(learner_id=people[learner], volunteer_id=people[by], since=T0))
+            for learner in (em.id, phuong.id):
+                session.add(Pairing(learner_id=learner, volunteer_id=khanh.id, since=T0))
+            # dung (Xã B) answers: at the period's first instant (in it), at its end (not), and
+            # wrong at the first try in a third lesson.
+            for lesson, correct, at in (
+                ("bai-b", True, DAY.since),
+                ("bai-b", False, DAY.until),
+                ("bai-c", False, T0),
+            ):
+                session.add(
+                    StepEvent(
+                        user_id=other.id,
+                        lesson_id=lesson,
+                        step_id="hoi-1",
+                        kind="answer",
+                        correct=correct,
+                        attempt=1,
+                        at=at,
+                    )
+                )
             week_before = DAY.until - timedelta(days=7)
             for user_id, last in (
                 (people["binh"], week_before - timedelta(seconds=1)),
@@ -353,14 +398,34 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
             ward_only = await stats.help_summary(Window(["hn-a"], DAY.since, DAY.until))
             everywhere = await stats.help_summary(DAY)
             units = await stats.per_unit(DAY, DAY.until)
+            village_classes = await stats.classes(Window(["hn-b"], DAY.since, DAY.until), DAY.until)
+            volunteers = await stats.volunteers(DAY, DAY.until)
+            ward_volunteers = await stats.volunteers(Window(["hn-a"], DAY.since, DAY.until), DAY.until)
+            funnel = await stats.funnel(DAY)
+            ward_funnel = await stats.funnel(Window(["hn-a"], DAY.since, DAY.until))
+            lessons = await stats.lessons(DAY)
             ward_units = await stats.per_unit(Window(["hn-a"], DAY.since, DAY.until), DAY.until)
     finally:
         await db.close()
     # Listed by unit, then by creation; learners joined by the period's end; their completions.
-    assert [(c["name"], c["unit_id"], c["learners"], c["completions"]) for c in classes] == [
-        ("Lớp A", "hn-a", 1, 1),
-        ("Lớp B", "hn-b", 2, 0),
+    # Lớp cũ, created the day before and not held in the period, is not listed.
+    assert [(c["id"], c["name"], c["unit_id"], c["learners"], c["completions"]) for c in classes] == [
+        (ward.id, "Lớp A", "hn-a", 1, 1),
+        (village.id, "Lớp B", "hn-b", 2, 0),
     ]
+    assert [c["name"] for c in village_classes] == ["Lớp B"]
+    # Volunteers by unit: classes held in the period (anywhere), the learners they tutor who were
+    # learners by its end (not phuong) and those learners' completions in it, requests answered.
+    figures = ("id", "name", "unit_id", "classes", "learners", "completions", "help_answered")
+    assert [tuple(v[k] for k in figures) for v in volunteers] == [
+        (khanh.id, "Khánh", "hn-0", 0, 1, 0, 1),
+        (people["tnv"], "Minh", "hn-a", 2, 2, 1, 2),
+    ]
+    assert ward_volunteers == volunteers[1:]
+    # Events: [since, until); in a unit's scope only its learners' answers.
+    assert funnel[("bai-b", "hoi-1")] == {"reached": 0, "first_try": 2, "first_try_correct": 2}
+    assert ward_funnel[("bai-b", "hoi-1")] == {"reached": 0, "first_try": 1, "first_try_correct": 1}
+    assert lessons["bai-c"] == {"started": 0, "completed": 0, "first_try_answers": 1, "first_try_correct": 0}
     # Median minutes to the first answer, of the requests answered, in the scope.
     assert ward_only["open"] == 1
     assert ward_only["median_answer_minutes"] == pytest.approx(40.0, abs=0.01)
@@ -380,6 +445,7 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
             "help_open": 1,
         },
         "hn-b": {"learners": 1, "active_7d": 2, "classes": 1},
+        "hn-0": {"volunteers": 1},
     }
     assert ward_units == {"hn-a": units["hn-a"]}
 
