@@ -219,13 +219,15 @@ async def test_a_failed_turn_gets_an_apology_and_the_operator_one_masked_line(tu
 
     tutor.db.transaction = broken  # type: ignore[method-assign]
     with caplog.at_level(logging.ERROR, logger="hocvuso.tutor"):
-        for external_id in ("84912345678", "42"):
+        for external_id in ("84912345678", "12345", "1234", "42"):
             replies = await tutor.handle(Actor("telegram", external_id, "Bà Lan"), Text("xin chào"))
             assert [(d.outbox_id, d.external_id) for d in replies] == [(0, external_id)]
             assert ERROR in replies[0].reply.text
     # Who wrote is masked in the log: the first two digits at most, never the whole id or the text.
     assert [r.getMessage() for r in caplog.records] == [
         "failed to handle Text from telegram:84…",
+        "failed to handle Text from telegram:12…",
+        "failed to handle Text from telegram:…",
         "failed to handle Text from telegram:…",
     ]
 
@@ -299,3 +301,77 @@ async def test_work_a_turn_leaves_for_later_runs_after_its_reply_is_stored(tutor
     assert [r.text for r in replies][-1] == "Cháu đang làm, xong cháu gửi ngay ạ."
     await tutor.drain()
     assert len(seen) == 1 and seen[0] >= 1
+
+
+# --- first contact -------------------------------------------------------------------------------
+
+
+async def new_class_code(tutor: Tutor) -> str:
+    chat = await volunteer(tutor)
+    for line in ("/taolop", "Lớp điện thoại thôn 3", "bỏ qua"):
+        await chat.say(line)
+    replies = await chat.say("bỏ qua")
+    return next(word for word in texts(replies).split() if len(word) == 6 and word.isupper())
+
+
+async def test_a_class_code_as_the_very_first_message_welcomes_and_joins(tutor: Tutor) -> None:
+    code = await new_class_code(tutor)
+    replies = texts(await Chat(tutor).say(code.lower()))
+    assert WELCOME in replies and "Bác đã vào lớp «Lớp điện thoại thôn 3»" in replies
+    assert replies.index(WELCOME) < replies.index("Bác đã vào lớp")  # the greeting comes first
+
+
+async def test_a_wrong_code_as_the_very_first_message_counts_as_a_wrong_try(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    first = texts(await chat.say("KX7PQM"))
+    assert WELCOME in first and UNKNOWN_LINK in first
+    for code in ("KX7PQN", "KX7PQP", "KX7PQR", "KX7PQS"):  # five wrong in all
+        assert UNKNOWN_LINK in texts(await chat.say(code))
+    assert "đã nhập sai mã nhiều lần" in texts(await chat.say("KX7PQT"))
+
+
+async def test_a_command_as_the_very_first_message_is_answered_and_greets_no_later(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    first = texts(await chat.say("/tiendo"))
+    assert WELCOME not in first
+    assert WELCOME not in texts(await chat.say("menu"))  # not greeted on the next message either
+
+
+async def test_a_secret_as_the_very_first_message_is_warned_about(tutor: Tutor) -> None:
+    replies = texts(await Chat(tutor).say("mã OTP 482913"))
+    assert WELCOME in replies and "⚠️" in replies
+
+
+async def test_someone_granted_a_role_who_first_presses_a_button_is_greeted_once(tutor: Tutor) -> None:
+    async with tutor.db.transaction() as repo:
+        await repo.grant("console", "tnv-2", "volunteer", None, GRANTED)
+    chat = Chat(tutor, Actor("console", "tnv-2", "Minh"))
+    first = await chat.say("[callback x.0]")
+    assert [r.text.startswith("Chào bạn! Bạn là tình nguyện viên") for r in first] == [True, False]
+    assert first[1].toast and BAD_BUTTON in first[1].text  # the button is still answered
+    assert "Chào bạn!" not in texts(await chat.say("menu"))
+
+
+# --- the command menu of each role (Telegram shows it) ------------------------------------------
+
+
+async def test_a_new_role_brings_its_command_menu_once(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    first = await chat.say("/start")
+    assert [r.commands for r in first] == [None] * len(first)  # learners have the default menu
+    await set_user(tutor, "learner-1", role="volunteer")
+    replies = await chat.say("menu")
+    assert [r.commands for r in replies] == ["volunteer"] + [None] * (len(replies) - 1)
+    assert {r.commands for r in await chat.say("menu")} == {None}  # said once
+    await set_user(tutor, "learner-1", role="learner")
+    toast = await chat.say("[callback x.0]")  # a popup cannot carry a menu: the next reply does
+    assert [r.commands for r in toast] == [None]
+    assert [r.commands for r in await chat.say("menu")][:1] == ["learner"]
+    assert {r.commands for r in await chat.say("menu")} == {None}
+
+
+async def test_an_erased_user_gets_no_command_menu(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    await chat.say("/start")
+    await set_user(tutor, "learner-1", role="volunteer", deleted_at=GRANTED)
+    assert {r.commands for r in await chat.say("menu")} == {None}
