@@ -8,7 +8,7 @@ import functools
 import logging
 from datetime import datetime
 
-from bot.app import build_router
+from bot.app import apply_config_organizers, build_router
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Text
 from bot.core.flood import ChatLimiter
@@ -170,6 +170,11 @@ async def test_a_question_left_behind_by_a_role_taken_away_is_dropped(tutor: Tut
 
 
 async def test_a_chat_writing_too_fast_gets_one_notice_and_a_pressed_button_a_popup(tutor: Tutor) -> None:
+    # The configured limit lets a person's ordinary pace through.
+    for line in ("/start", "menu", "tiep tuc"):
+        assert ERROR not in texts(
+            [d.reply for d in await tutor.handle(Actor("telegram", "7000", "Bà Ba"), Text(line))]
+        )
     now = [0.0]
     tutor.flood = ChatLimiter(1, 2, clock=lambda: now[0])
     actor = Actor("telegram", "7001", "Bà Lan")
@@ -222,7 +227,7 @@ async def test_a_failed_turn_gets_an_apology_and_the_operator_one_masked_line(tu
     with caplog.at_level(logging.ERROR, logger="hocvuso.tutor"):
         for external_id in ("84912345678", "12345", "1234", "42"):
             replies = await tutor.handle(Actor("telegram", external_id, "Bà Lan"), Text("xin chào"))
-            assert [(d.outbox_id, d.external_id) for d in replies] == [(0, external_id)]
+            assert [(d.outbox_id, d.user_id, d.external_id) for d in replies] == [(0, 0, external_id)]
             assert ERROR in replies[0].reply.text
     # Who wrote is masked in the log: the first two digits at most, never the whole id or the text.
     assert [r.getMessage() for r in caplog.records] == [
@@ -281,6 +286,10 @@ async def test_an_organizer_named_in_the_config_is_one_from_their_first_message(
         assert "Bạn là cán bộ phụ trách" in first and WELCOME not in first
         other = texts(await Chat(tutor, Actor("console", "org-2", "Hải")).say("xin chào"))
         assert WELCOME in other  # anyone else starts as a learner
+        # The config stays the truth: once it no longer names them, they are a learner again.
+        await apply_config_organizers(tutor.db, tutor.settings.model_copy(update={"organizers": []}))
+        async with tutor.db.reader() as repo:
+            assert (await repo.user_by_external("console", "org-1")).role == "learner"
     finally:
         await tutor.db.close()
 
@@ -376,3 +385,21 @@ async def test_an_erased_user_gets_no_command_menu(tutor: Tutor) -> None:
     await chat.say("/start")
     await set_user(tutor, "learner-1", role="volunteer", deleted_at=GRANTED)
     assert {r.commands for r in await chat.say("menu")} == {None}
+
+
+async def test_a_person_is_known_by_their_own_name_and_reminders_count_again(tutor: Tutor) -> None:
+    async with tutor.db.transaction() as repo:
+        await repo.grant("console", "tnv-3", "volunteer", None, GRANTED)  # no name yet
+        named = await repo.grant("console", "tnv-4", "volunteer", None, GRANTED)
+        named.display_name = "Cô Hoa"
+    await Chat(tutor, Actor("console", "tnv-3", "  Trần   Minh  ")).say("menu")
+    await Chat(tutor, Actor("console", "tnv-4", "Hoa Telegram")).say("menu")
+    await Chat(tutor, Actor("console", "learner-9", "Nguyễn " * 30)).say("/start")
+    await set_user(tutor, "learner-9", reminders_unanswered=2)
+    await Chat(tutor, Actor("console", "learner-9", "Nguyễn")).say("menu")
+    async with tutor.db.reader() as repo:
+        users = {e: await repo.user_by_external("console", e) for e in ("tnv-3", "tnv-4", "learner-9")}
+    assert users["tnv-3"].display_name == "Trần Minh"  # from the platform, tidied
+    assert users["tnv-4"].display_name == "Cô Hoa"  # a name already known is kept
+    assert users["learner-9"].display_name == ("Nguyễn " * 30)[:100]  # at most 100 characters
+    assert users["learner-9"].reminders_unanswered == 0  # they answered: reminders count again
