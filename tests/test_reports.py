@@ -196,13 +196,20 @@ async def rows_for_definitions(db: Database) -> dict[str, int]:
     async with db.transaction() as repo:
         await repo.upsert_unit("hn-a", "Phường A", None, "xa")
         people = {}
-        for name, role in (("an", "learner"), ("binh", "learner"), ("cuc", "learner"), ("tnv", "volunteer")):
+        for name, role in (
+            ("an", "learner"),
+            ("binh", "learner"),
+            ("cuc", "learner"),
+            ("giang", "learner"),
+            ("tnv", "volunteer"),
+        ):
             people[name] = (await repo.grant("console", name, role, "hn-a", T0)).id
         session = repo.session
         for name, lesson, furthest, minutes in (
             ("an", "bai-a", 2, 10),  # completed in 10 minutes
             ("binh", "bai-a", 0, None),  # stopped at the first step
             ("cuc", "bai-b", 0, 20),  # another lesson, in 20 minutes
+            ("giang", "bai-a", 2, 30),  # completed in 30 minutes
             ("tnv", "bai-a", 2, 5),  # a volunteer: never a learner
         ):
             session.add(
@@ -256,19 +263,19 @@ async def test_funnel_and_first_tries_follow_their_definitions(db_url: str) -> N
     zero = {"reached": 0, "first_try": 0, "first_try_correct": 0}
     # Reached a step = learners who got to it or further, per lesson; first tries per quiz step.
     assert funnel == {
-        ("bai-a", 0): {**zero, "reached": 2},
-        ("bai-a", 1): {**zero, "reached": 1},
-        ("bai-a", 2): {**zero, "reached": 1},
+        ("bai-a", 0): {**zero, "reached": 3},
+        ("bai-a", 1): {**zero, "reached": 2},
+        ("bai-a", 2): {**zero, "reached": 2},
         ("bai-b", 0): {**zero, "reached": 1},
         ("bai-a", "hoi-1"): {**zero, "first_try": 2, "first_try_correct": 1},
         ("bai-a", "hoi-2"): {**zero, "first_try": 1, "first_try_correct": 0},
         ("bai-b", "hoi-1"): {**zero, "first_try": 1, "first_try_correct": 1},
     }
-    # Minutes to complete, per lesson: an's 10 (not the volunteer's 5), cuc's 20.
-    assert lessons["bai-a"].pop("median_minutes") == pytest.approx(10.0, abs=0.01)
+    # Minutes to complete, per lesson: an's 10 and giang's 30 (not the volunteer's 5), cuc's 20.
+    assert lessons["bai-a"].pop("median_minutes") == pytest.approx(20.0, abs=0.01)
     assert lessons["bai-b"].pop("median_minutes") == pytest.approx(20.0, abs=0.01)
     assert lessons == {
-        "bai-a": {"started": 2, "completed": 1, "first_try_answers": 3, "first_try_correct": 1},
+        "bai-a": {"started": 3, "completed": 2, "first_try_answers": 3, "first_try_correct": 1},
         "bai-b": {"started": 1, "completed": 1, "first_try_answers": 1, "first_try_correct": 1},
     }
     assert other_day == {}
@@ -323,6 +330,7 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
             await repo.upsert_unit("hn-0", "Phường 0", None, "xa")
             khanh = await repo.grant("console", "khanh", "volunteer", "hn-0", T0)  # listed first: unit hn-0
             khanh.display_name = "Khánh"
+            lan_id = (await repo.grant("console", "lan", "volunteer", "hn-b", T0)).id  # nothing done yet
             (await repo.user(people["tnv"])).display_name = "Minh"
             session.add(Class(code="c-old", short_code="O1", name="Lớp cũ", unit_id="hn-a", volunteer_id=people["tnv"], created_at=T0 - timedelta(days=1)))  # fmt: skip
             for unit, learner, minutes, by in (
@@ -423,8 +431,9 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
     assert [tuple(v[k] for k in figures) for v in volunteers] == [
         (khanh.id, "Khánh", "hn-0", 0, 1, 0, 1),
         (people["tnv"], "Minh", "hn-a", 2, 2, 2, 2),
+        (lan_id, None, "hn-b", 0, 0, 0, 0),
     ]
-    assert ward_volunteers == volunteers[1:]
+    assert ward_volunteers == volunteers[1:2]
     # Events: [since, until); in a unit's scope only its learners' answers.
     assert funnel[("bai-b", "hoi-1")] == {"reached": 0, "first_try": 2, "first_try_correct": 2}
     assert ward_funnel[("bai-b", "hoi-1")] == {"reached": 0, "first_try": 1, "first_try_correct": 1}
@@ -439,15 +448,15 @@ async def test_classes_and_help_follow_their_definitions(db_url: str) -> None:
     # first started and completed in it; classes held; volunteers; open help requests.
     assert units == {
         "hn-a": {
-            "learners": 3,
-            "active_7d": 2,
-            "started": 3,
-            "completed": 2,
+            "learners": 4,
+            "active_7d": 3,
+            "started": 4,
+            "completed": 3,
             "classes": 1,
             "volunteers": 1,
             "help_open": 1,
         },
-        "hn-b": {"learners": 1, "active_7d": 2, "classes": 1, "help_open": 1},
+        "hn-b": {"learners": 1, "active_7d": 2, "classes": 1, "volunteers": 1, "help_open": 1},
         "hn-0": {"volunteers": 1},
     }
     assert ward_units == {"hn-a": units["hn-a"]}
