@@ -403,3 +403,10 @@ async def test_a_person_is_known_by_their_own_name_and_reminders_count_again(tut
     assert users["tnv-4"].display_name == "Cô Hoa"  # a name already known is kept
     assert users["learner-9"].display_name == ("Nguyễn " * 30)[:100]  # at most 100 characters
     assert users["learner-9"].reminders_unanswered == 0  # they answered: reminders count again
+
+
+async def test_a_message_of_a_thousand_characters_is_still_read(tutor: Tutor) -> None:
+    chat = Chat(tutor)
+    await chat.say("/start")
+    assert LONG_TEXT not in texts(await chat.say("a" * 1000))
+    assert LONG_TEXT in texts(await chat.say("a" * 1001))
