@@ -286,6 +286,7 @@ async def test_an_organizer_named_in_the_config_is_one_from_their_first_message(
         assert "Bạn là cán bộ phụ trách" in first and WELCOME not in first
         other = texts(await Chat(tutor, Actor("console", "org-2", "Hải")).say("xin chào"))
         assert WELCOME in other  # anyone else starts as a learner
+        assert UNKNOWN_TEXT_STAFF in texts(await Chat(tutor, Actor("console", "org-1", "Hà")).say("abc xyz"))
         # The config stays the truth: once it no longer names them, they are a learner again.
         await apply_config_organizers(tutor.db, tutor.settings.model_copy(update={"organizers": []}))
         async with tutor.db.reader() as repo:
@@ -410,3 +411,16 @@ async def test_a_message_of_a_thousand_characters_is_still_read(tutor: Tutor) ->
     await chat.say("/start")
     assert LONG_TEXT not in texts(await chat.say("a" * 1000))
     assert LONG_TEXT in texts(await chat.say("a" * 1001))
+
+
+async def test_a_class_code_typed_later_joins_too(tutor: Tutor) -> None:
+    code = await new_class_code(tutor)
+    chat = Chat(tutor)
+    await chat.say("xin chào")
+    assert "Bác đã vào lớp «Lớp điện thoại thôn 3»" in texts(await chat.say(code))
+
+
+async def test_a_button_or_a_sticker_as_the_very_first_event_greets_and_shows_the_menu(tutor: Tutor) -> None:
+    for first, who in (("[callback 3.0]", "learner-7"), ("[sticker]", "learner-8")):
+        replies = await Chat(tutor, Actor("console", who, "Bà Lan")).say(first)
+        assert WELCOME in texts(replies) and replies[-1].buttons and not replies[-1].toast, first
