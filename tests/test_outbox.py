@@ -270,20 +270,31 @@ async def test_pending_counts_one_users_unsent_messages(db: Database) -> None:
 
 
 async def test_sent_messages_are_pruned_only_when_old(db: Database) -> None:
-    """Pruning goes by when a message was queued (the created_at index, never a scan): a sent one
-    queued before the cut-off goes; one queued at or after it stays; one never sent stays until its
-    own, later cut-off."""
+    """Pruning goes by when a message was queued (the created_at index, never a scan): one sent or
+    given up and queued before the cut-off goes; one queued at or after it stays; one never sent
+    stays until its own, earlier cut-off (a channel switched off)."""
     (lan,) = (await people(db, "lan")).values()
+    stale = T0 - timedelta(seconds=1)
     async with db.transaction() as repo:
-        (old,) = await repo.enqueue_many([row(lan, "cũ", T0, reply=False)], T0)
-        (edge,) = await repo.enqueue_many([row(lan, "mốc", T1, reply=False)], T1)
-        (recent,) = await repo.enqueue_many([row(lan, "mới", NOW, reply=False)], NOW)
-        await repo.enqueue_many([row(lan, "chưa gửi", T0, reply=False)], T0)
+        old, edge, recent, failed, failed_edge, _unsent, _stale = await repo.enqueue_many(
+            [
+                row(lan, "cũ", T0, reply=False),
+                row(lan, "mốc", T1, reply=False),
+                row(lan, "mới", NOW, reply=False),
+                row(lan, "bị chặn", T0, reply=False),
+                row(lan, "bị chặn mốc", T1, reply=False),
+                row(lan, "chưa gửi", T0, reply=False),
+                row(lan, "kênh đã tắt", stale, reply=False),
+            ],
+            T0,
+        )
         await repo.mark_sent([old, edge, recent], NOW)
-        assert await repo.prune_outbox(T1, stale_before=T0, limit=100) == 1
+        await repo.mark_failed(failed)
+        await repo.mark_failed(failed_edge)
+        assert await repo.prune_outbox(T1, T0, 100) == 3
     async with db.reader() as repo:
         left = (await repo.session.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
-    assert [r.payload["text"] for r in left] == ["mốc", "mới", "chưa gửi"]
+    assert [r.payload["text"] for r in left] == ["mốc", "mới", "bị chặn mốc", "chưa gửi"]
 
 
 @pytest.mark.postgres

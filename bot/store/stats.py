@@ -147,7 +147,9 @@ class Stats:
             func.row_number().over(partition_by=inner.c.k, order_by=inner.c.v).label("rn"),
             func.count().over(partition_by=inner.c.k).label("n"),
         ).subquery()
-        middle = or_(ranked.c.rn == (ranked.c.n + 1) / 2, ranked.c.rn == (ranked.c.n + 2) / 2)
+        # Integer division (`//`): `/` is true division in SQLAlchemy 2, and 3/2 = 1.5 matched no
+        # row, so an even count gave its upper middle value instead of the mean of the two.
+        middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
         rows = await self.session.execute(
             select(ranked.c.k, func.avg(ranked.c.v)).where(middle).group_by(ranked.c.k)
         )
