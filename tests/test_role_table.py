@@ -11,15 +11,17 @@ and its handler must never run; the same attempt by an allowed role does reach i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot.clock import utcnow
 from bot.core.engine import Tutor
 from bot.core.events import Actor, Choice, Command, Event, Start, Text
 from bot.core.router import Route
 from tests.conftest import make_tutor
+
+FIXED_NOW = datetime(2026, 11, 4, 3, 0)  # naive UTC, as stored: no test reads the wall clock
 
 ANYONE, VOLUNTEER, ORGANIZER = "anyone", "volunteer", "organizer"
 ALLOWED = {
@@ -144,7 +146,7 @@ async def spied(sqlite_url: str) -> AsyncIterator[tuple[Tutor, Spy]]:
     async with tutor.db.transaction() as repo:
         await repo.upsert_unit("x", "Xã X", None, "xa")
         for role, external in PEOPLE.items():
-            await repo.grant("console", external, role, "x", utcnow())
+            await repo.grant("console", external, role, "x", FIXED_NOW)
     yield tutor, spy
     await tutor.db.close()
 

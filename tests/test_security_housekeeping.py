@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.clock import utcnow
 from bot.core.scheduler import Scheduler
 from bot.logs import setup_logging
 from bot.store import Database
 from bot.store.models import Outbox, ProcessedUpdate, User
+
+FIXED_NOW = datetime(2026, 11, 4, 3, 0)  # naive UTC, as stored: no test reads the wall clock
 
 pytestmark = pytest.mark.dates
 
@@ -60,7 +61,10 @@ async def test_old_messages_of_every_kind_are_pruned_in_batches(tutor, clock, mo
         await connection.execute(insert(Outbox.__table__), rows)
         await connection.execute(
             insert(ProcessedUpdate.__table__),
-            [{"channel": "telegram", "update_id": str(n), "at": old if n < 120 else recent} for n in range(125)],
+            [
+                {"channel": "telegram", "update_id": str(n), "at": old if n < 120 else recent}
+                for n in range(125)
+            ],
         )
     deletes: list[tuple[str, int]] = []
 
@@ -126,8 +130,8 @@ async def test_database_errors_carry_no_values(db_url: str, operator_log) -> Non
         "external_id": "0912345678",
         "display_name": "Nguyễn Thị Lan",
         "role": "learner",
-        "created_at": utcnow(),
-        "last_active_at": utcnow(),
+        "created_at": FIXED_NOW,
+        "last_active_at": FIXED_NOW,
         "state": {},
         "reminders_paused": False,
         "reminders_unanswered": 0,

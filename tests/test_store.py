@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.clock import utcnow
 from bot.core.events import Actor, Choice, Start, Text
 from bot.store.models import MediaCache, Outbox, Progress, StepEvent, User
 from tests.conftest import make_tutor
 from tests.support.dialog import Chat
 from tests.support.holds import turn_held
+
+FIXED_NOW = datetime(2026, 11, 4, 3, 0)  # naive UTC, as stored: no test reads the wall clock
 
 
 async def test_migrations_are_current(tutor) -> None:
@@ -153,7 +154,7 @@ async def test_a_system_turn_is_for_a_living_user_only(tutor) -> None:
     async with tutor.db.transaction() as repo:
         erased = await repo.user(user.id)
         assert erased is not None
-        erased.deleted_at = utcnow()
+        erased.deleted_at = FIXED_NOW
     async with tutor.system_turn(user.id) as turn:
         assert turn is None
 
@@ -172,7 +173,7 @@ async def test_transactions_committed_together_may_use_the_orm_in_the_middle(tut
         async with db.transaction() as repo:
             await repo.enqueue_many(
                 [{"user_id": lan, "channel": "telegram", "payload": {"text": f"m{n}"}, "is_reply": False}],
-                utcnow(),
+                FIXED_NOW,
             )
 
     async def remember(n: int) -> None:
@@ -181,5 +182,7 @@ async def test_transactions_committed_together_may_use_the_orm_in_the_middle(tut
 
     await asyncio.gather(*(work(n) for n in range(10) for work in (step, remember)))
     async with db.reader() as repo:
-        assert (await repo.session.execute(select(func.count()).select_from(Outbox))).scalar_one() == before + 10
+        assert (
+            await repo.session.execute(select(func.count()).select_from(Outbox))
+        ).scalar_one() == before + 10
         assert (await repo.session.execute(select(func.count()).select_from(MediaCache))).scalar_one() == 10

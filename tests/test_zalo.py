@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -16,6 +17,8 @@ from bot.core.engine import Tutor
 from tests.conftest import make_tutor
 from tests.support.ports import LogSeen, on_free_port, refusing_port
 from tests.support.zalo_standin import TOKEN, ZaloStandIn
+
+FIXED_NOW = datetime(2026, 11, 4, 3, 0)  # naive UTC, as stored: no test reads the wall clock
 
 TU = "u-ba-tu"
 
@@ -124,7 +127,12 @@ async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStand
 
         async def start(port: int) -> str:
             url = f"http://127.0.0.1:{port}/zalo-hook"
-            hook = {"url": url, "port": port, "path": "zalo-hook", "secret_token": "hook-secret-123-of-at-least-32-characters"}
+            hook = {
+                "url": url,
+                "port": port,
+                "path": "zalo-hook",
+                "secret_token": "hook-secret-123-of-at-least-32-characters",
+            }
             await stack.enter_async_context(running(tutor, zalo, mode="webhook", webhook=hook))
             return url
 
@@ -142,7 +150,11 @@ async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStand
         }
         async with httpx.AsyncClient() as client:
             missing = await client.post(url, json=update)
-            wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "hook-secret-124-of-at-least-32-characters"})
+            wrong = await client.post(
+                url,
+                json=update,
+                headers={"X-Bot-Api-Secret-Token": "hook-secret-124-of-at-least-32-characters"},
+            )
         assert (missing.status_code, wrong.status_code) == (403, 403)
         assert zalo.texts(TU) == []
         # The stand-in posts as Zalo does, alternating wrapped and unwrapped bodies.
@@ -161,13 +173,12 @@ async def test_webhook_secret_and_both_body_shapes(tutor: Tutor, zalo: ZaloStand
 async def test_long_volunteer_answer_is_split_and_reaches_zalo_from_another_channel(
     tutor: Tutor, zalo: ZaloStandIn
 ) -> None:
-    from bot.clock import utcnow
     from bot.core.events import Actor
     from tests.support.dialog import Chat
 
     async with tutor.db.transaction() as repo:
         await repo.upsert_unit("x", "Xã X", None, "xa")
-        volunteer = await repo.grant("console", "tnv", "volunteer", "x", utcnow())
+        volunteer = await repo.grant("console", "tnv", "volunteer", "x", FIXED_NOW)
         volunteer.display_name = "Minh"
     async with running(tutor, zalo):
         await zalo.push_text(TU, "/start")
@@ -259,11 +270,10 @@ async def test_group_chats_are_ignored(tutor: Tutor, zalo: ZaloStandIn) -> None:
 
 
 async def test_baocao_on_zalo_says_how_to_get_the_file(tutor: Tutor, zalo: ZaloStandIn) -> None:
-    from bot.clock import utcnow
 
     async with tutor.db.transaction() as repo:
         await repo.upsert_unit("hn", "Hà Nội", None, "tinh")
-        await repo.grant("zalo", TU, "organizer", "hn", utcnow())
+        await repo.grant("zalo", TU, "organizer", "hn", FIXED_NOW)
     async with running(tutor, zalo):
         await zalo.push_text(TU, "/baocao", "Chị Hà")
         text = await zalo.wait_text(TU, "📥 Zalo không gửi được tệp Excel.")
