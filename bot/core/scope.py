@@ -4,7 +4,7 @@ if they have no unit). Every volunteer and organizer handler checks its untruste
 from __future__ import annotations
 
 from bot.core.turn import Turn
-from bot.store.models import Class, OutreachEvent, Team
+from bot.store.models import Class, OutreachEvent, Team, Unit
 
 
 async def organizer_covers(turn: Turn, unit_id: str | None) -> bool:
@@ -45,3 +45,14 @@ async def volunteer_reaches(turn: Turn, unit_id: str | None) -> bool:
     if turn.user.role != "volunteer" or unit_id is None or turn.user.unit_id is None:
         return False
     return unit_id in await turn.repo.ancestors(turn.user.unit_id)
+
+
+async def units_to_offer(turn: Turn) -> list[Unit]:
+    """The units a person picks from first when something is laid down in a unit (a team, an
+    outreach day): their own and the units right under it; without a unit, the top of the tree.
+    Any other unit of their scope can still be typed by its id."""
+    units = await turn.repo.units()
+    own = turn.user.unit_id
+    if own is None:
+        return [u for u in units if u.parent_id is None]
+    return [u for u in units if u.id == own] + [u for u in units if u.parent_id == own]

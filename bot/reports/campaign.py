@@ -14,7 +14,6 @@ from bot.reports import tables
 from bot.reports.shapes import Column, Table, local, rate
 from bot.reports.tables import ReportBuilder
 from bot.store.campaign_stats import SUPPORT_KINDS, SUPPORT_PLACES, CampaignStats
-from bot.units import break_loops
 
 KIND_LABELS = {
     "vneid": "Cài đặt, kích hoạt VNeID",
@@ -188,22 +187,7 @@ class CampaignReportBuilder(ReportBuilder):
 
     async def _campaign(self) -> Table:
         figures = await self.campaign_figures()
-        units = {u.id: u for u in await self.stats.units()}
-        scope = self.scope.window.scope
-        shown = [u for u in units.values() if scope is None or u.id in scope]
-        # A loop that an old database holds is cut (imports refuse new ones): each unit shows once.
-        parents = break_loops({u.id: u.parent_id for u in shown})
-        children: dict[str | None, list[str]] = {}
-        for unit in shown:  # the top of the scope is a root even if it has a parent outside it
-            parent = parents[unit.id]
-            children.setdefault(parent if parent in parents else None, []).append(unit.id)
-
-        def rolled(unit_id: str) -> dict[str, int]:
-            total = dict(figures.get(unit_id, {}))
-            for child in children.get(unit_id, []):
-                for key, value in rolled(child).items():
-                    total[key] = total.get(key, 0) + value
-            return total
+        units, children, rolled = await self.unit_tree(figures)
 
         table = Table("campaign", "Báo cáo chiến dịch", COLUMNS["campaign"])
 

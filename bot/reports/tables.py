@@ -9,6 +9,7 @@ from typing import Any
 from bot.config import Settings, Targets
 from bot.lessons import Catalog
 from bot.reports.shapes import Column, Kind, Scope, Table, local, mask, rate
+from bot.store.models import Unit
 from bot.store.stats import Stats
 from bot.units import break_loops
 
@@ -179,8 +180,11 @@ class ReportBuilder:
             return campaign.targets
         return campaign.unit_targets.get(self.scope.unit_id, Targets())
 
-    async def _unit(self) -> Table:
-        figures = await self.unit_figures()
+    async def unit_tree(
+        self, figures: dict[str | None, dict[str, int]]
+    ) -> tuple[dict[str, Unit], dict[str | None, list[str]], Callable[[str], dict[str, int]]]:
+        """The scope's units by id, each one's children within the scope (None: the roots), and
+        `rolled(unit)`: its figures with every unit under it added (a province counts its communes)."""
         units = {u.id: u for u in await self.stats.units()}
         scope = self.scope.window.scope
         shown = [u for u in units.values() if scope is None or u.id in scope]
@@ -192,12 +196,17 @@ class ReportBuilder:
             children.setdefault(parent if parent in parents else None, []).append(unit.id)
 
         def rolled(unit_id: str) -> dict[str, int]:
-            # A province's row counts its own people and every commune under it.
             total = dict(figures.get(unit_id, {}))
             for child in children.get(unit_id, []):
                 for key, value in rolled(child).items():
                     total[key] = total.get(key, 0) + value
             return total
+
+        return units, children, rolled
+
+    async def _unit(self) -> Table:
+        figures = await self.unit_figures()
+        units, children, rolled = await self.unit_tree(figures)
 
         table = Table("unit", "Theo đơn vị", UNITS)
 
@@ -212,7 +221,7 @@ class ReportBuilder:
         roots = sorted((u for u in children.get(None, [])), key=lambda c: units[c].name)
         for root in roots:
             add(root, 0)
-        if scope is None and None in figures:
+        if self.scope.window.scope is None and None in figures:
             table.rows.append(self._unit_row("", "(chưa có đơn vị)", None, figures[None]))
         return table
 

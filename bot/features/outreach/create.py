@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.core import codes
 from bot.core.router import VOLUNTEER, Router
-from bot.core.scope import organizer_covers, organizer_scope
+from bot.core.scope import organizer_covers, organizer_scope, units_to_offer
 from bot.core.screens import show_screen
 from bot.core.timefmt import local_day, parse_local_time
 from bot.core.turn import ChoiceSpec, Turn
@@ -115,11 +115,7 @@ async def _placed(turn: Turn, place: str | None) -> None:
     if scope is not None and len(scope) == 1:
         await _unit_chosen(turn, scope[0])
         return
-    units = await turn.repo.units()
-    own = turn.user.unit_id
-    offered = [u for u in units if u.id == own] + [u for u in units if own is not None and u.parent_id == own]
-    if own is None:
-        offered = [u for u in units if u.parent_id is None]
+    offered = await units_to_offer(turn)
     choices: list[ChoiceSpec] = [
         (short_label(f"🏛 {u.name}"), f"event-unit:{u.id}", False) for u in offered[:8]
     ]

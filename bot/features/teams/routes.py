@@ -11,7 +11,7 @@ from bot.core.links import link_base
 from bot.core.people import display
 from bot.core.replies import Reply
 from bot.core.router import ORGANIZER, VOLUNTEER, Router
-from bot.core.scope import organizer_covers, organizer_scope
+from bot.core.scope import organizer_covers, organizer_scope, units_to_offer
 from bot.core.screens import show_screen
 from bot.core.turn import ChoiceSpec, Turn
 from bot.features.teams import queries
@@ -183,11 +183,7 @@ async def team_name(turn: Turn, text: str) -> None:
     if scope is not None and len(scope) == 1:
         await _create(turn, scope[0])
         return
-    units = await turn.repo.units()
-    own = turn.user.unit_id
-    offered = [u for u in units if u.id == own] + [u for u in units if u.parent_id == own and own is not None]
-    if own is None:
-        offered = [u for u in units if u.parent_id is None]
+    offered = await units_to_offer(turn)
     choices: list[ChoiceSpec] = [
         (short_label(f"🏛 {u.name}"), f"team-unit:{u.id}", False) for u in offered[:8]
     ]
